@@ -1,0 +1,3 @@
+from artifact_conformance.cli import main
+
+raise SystemExit(main())
