@@ -1,0 +1,269 @@
+"""OCI image layouts on disk, read without ever writing to them.
+
+A ``LayoutReader`` turns ``index.json`` and the manifests it points to into
+``ArtifactEntry`` values. The parsed view is cached and keyed on the stat of
+``index.json`` (inode, size, mtime, ctime): an unchanged store costs one
+``stat`` per look-up, and a store changed by another process is seen at once.
+
+Damage is contained: an entry whose manifest is missing, unreadable, not
+JSON, or does not match its digest is left out with a warning; a store whose
+``index.json`` cannot be read or parsed raises ``CorruptStoreError``, which
+the layered store turns into "skip this store".
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import mediatypes as mt
+from .digests import SHA256_HEX, parse_digest, sha256_bytes
+from .errors import ArtifactStoreError, CorruptStoreError, InvalidReferenceError, NoMatchingPlatformError
+from .reference import Reference, parse_ref_name
+
+log = logging.getLogger(__name__)
+
+# index.json and manifests are small documents; anything larger is hostile or broken.
+INDEX_JSON_MAX = 64 << 20
+MANIFEST_MAX = 4 << 20
+
+
+@dataclass(frozen=True)
+class ArtifactEntry:
+    """One artifact of one store, as its layout describes it."""
+
+    store_dir: Path
+    position: int  # index in index.json's manifests list
+    ref_name: str | None  # the raw ref.name annotation (may be a bare tag)
+    reference: Reference | None  # the ref name, when it is a usable full reference
+    digest: str  # the manifest's digest (after resolving an index to the host platform)
+    media_type: str
+    manifest: dict = field(repr=False, compare=False)
+    index_digest: str | None = None  # set when the descriptor pointed at an index
+
+    @property
+    def id(self) -> str:
+        return self.digest.split(":", 1)[1]
+
+    @property
+    def layers(self) -> list[dict]:
+        return list(self.manifest.get("layers") or [])
+
+    @property
+    def size(self) -> int:
+        return sum(int(layer.get("size", 0)) for layer in self.layers)
+
+    @property
+    def artifact_type(self) -> str:
+        return self.manifest.get("artifactType") or (self.manifest.get("config") or {}).get("mediaType", "")
+
+    @property
+    def repository(self) -> str | None:
+        return self.reference.repository if self.reference else None
+
+    def blob_digests(self) -> set[str]:
+        """Every blob this entry needs: manifest, config, layers (and its index)."""
+        digests = {self.digest}
+        if self.index_digest:
+            digests.add(self.index_digest)
+        config = self.manifest.get("config") or {}
+        if config.get("digest"):
+            digests.add(config["digest"])
+        digests.update(layer["digest"] for layer in self.layers if "digest" in layer)
+        return digests
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The parsed content of one store at one moment, with look-up tables."""
+
+    entries: tuple[ArtifactEntry, ...]
+    warnings: tuple[str, ...]
+    by_ref_name: dict[str, ArtifactEntry]
+    sorted_ids: tuple[tuple[str, int], ...]  # (hex id, entry position in entries), sorted
+
+    @classmethod
+    def build(cls, entries: list[ArtifactEntry], warnings: list[str]) -> "Snapshot":
+        by_ref_name: dict[str, ArtifactEntry] = {}
+        for entry in entries:
+            if entry.reference is not None:
+                by_ref_name.setdefault(str(entry.reference), entry)
+        sorted_ids = tuple(sorted((entry.id, i) for i, entry in enumerate(entries)))
+        return cls(tuple(entries), tuple(warnings), by_ref_name, sorted_ids)
+
+    def find_by_reference(self, ref: Reference) -> list[ArtifactEntry]:
+        if ref.tag is not None:
+            entry = self.by_ref_name.get(str(ref))
+            return [entry] if entry else []
+        return [e for e in self.entries if e.repository == ref.repository and e.digest == ref.digest]
+
+    def find_by_id_prefix(self, prefix: str) -> list[ArtifactEntry]:
+        """Entries whose manifest digest hex starts with ``prefix``, one per distinct artifact."""
+        start = bisect.bisect_left(self.sorted_ids, (prefix, -1))
+        found: list[ArtifactEntry] = []
+        for hex_id, position in self.sorted_ids[start:]:
+            if not hex_id.startswith(prefix):
+                break
+            found.append(self.entries[position])
+        return found
+
+
+class LayoutReader:
+    """A read-only view of one OCI layout directory."""
+
+    def __init__(self, directory: Path, label: str | None = None):
+        self.directory = Path(directory)
+        self.label = label or str(directory)
+        self._lock = threading.Lock()
+        self._cache_key: tuple | None = None
+        self._snapshot: Snapshot | None = None
+        self._manifests: dict[str, tuple[dict, str]] = {}  # digest -> (document, media type)
+
+    # -- files -------------------------------------------------------------
+    @property
+    def index_path(self) -> Path:
+        return self.directory / "index.json"
+
+    def blob_path(self, digest: str) -> Path:
+        return self.directory / "blobs" / "sha256" / parse_digest(digest)
+
+    def read_blob(self, digest: str, limit: int, what: str) -> bytes:
+        """Read a small blob whole and verify it; errors name the blob and the store."""
+        path = self.blob_path(digest)
+        try:
+            with open(path, "rb") as f:
+                data = f.read(limit + 1)
+        except FileNotFoundError as e:
+            raise CorruptStoreError(f"{self.label}: {what} blob {digest} is missing ({path})") from e
+        except OSError as e:
+            raise CorruptStoreError(f"{self.label}: {what} blob {digest} cannot be read: {e.strerror}") from e
+        if len(data) > limit:
+            raise CorruptStoreError(f"{self.label}: {what} blob {digest} is larger than {limit} bytes")
+        if sha256_bytes(data) != digest:
+            raise CorruptStoreError(f"{self.label}: {what} blob {digest} does not match its digest")
+        return data
+
+    def exists(self) -> bool:
+        return self.index_path.is_file()
+
+    # -- parsing -----------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The current parsed view; re-parsed only when index.json changed."""
+        try:
+            st = os.stat(self.index_path)
+        except FileNotFoundError as e:
+            raise CorruptStoreError(f"{self.label}: not an OCI layout ({self.index_path} does not exist)") from e
+        except OSError as e:
+            raise CorruptStoreError(f"{self.label}: cannot stat {self.index_path}: {e.strerror}") from e
+        key = (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        with self._lock:
+            if key == self._cache_key and self._snapshot is not None:
+                return self._snapshot
+            snapshot = self._parse(self._read_index())
+            self._cache_key, self._snapshot = key, snapshot
+            return snapshot
+
+    def _read_index(self) -> dict:
+        try:
+            with open(self.index_path, "rb") as f:
+                raw = f.read(INDEX_JSON_MAX + 1)
+        except OSError as e:
+            raise CorruptStoreError(f"{self.label}: cannot read {self.index_path}: {e.strerror}") from e
+        if len(raw) > INDEX_JSON_MAX:
+            raise CorruptStoreError(f"{self.label}: {self.index_path} is larger than {INDEX_JSON_MAX} bytes")
+        try:
+            index = json.loads(raw)
+        except (ValueError, RecursionError) as e:
+            raise CorruptStoreError(f"{self.label}: {self.index_path} is not valid JSON: {e}") from e
+        if not isinstance(index, dict) or not isinstance(index.get("manifests", []), list):
+            raise CorruptStoreError(f"{self.label}: {self.index_path} is not an OCI image index (no manifests list)")
+        return index
+
+    def _parse(self, index: dict) -> Snapshot:
+        entries: list[ArtifactEntry] = []
+        warnings: list[str] = []
+        for position, descriptor in enumerate(index.get("manifests", [])):
+            try:
+                entry = self._entry(position, descriptor)
+            except (ArtifactStoreError, ValueError, TypeError, KeyError, RecursionError) as e:
+                message = f"{self.label}: index.json entry {position} skipped: {e}"
+                log.warning(message)
+                warnings.append(message)
+                continue
+            if entry is not None:
+                entries.append(entry)
+        return Snapshot.build(entries, warnings)
+
+    def _entry(self, position: int, descriptor: object) -> ArtifactEntry | None:
+        if not isinstance(descriptor, dict):
+            raise CorruptStoreError(f"descriptor is not an object: {descriptor!r:.80}")
+        digest = descriptor.get("digest")
+        if not isinstance(digest, str):
+            raise CorruptStoreError("descriptor has no digest")
+        try:
+            parse_digest(digest)
+        except InvalidReferenceError as e:
+            raise CorruptStoreError(str(e)) from e
+        annotations = descriptor.get("annotations") or {}
+        ref_name = annotations.get(mt.ANNOTATION_REF_NAME)
+        ref_name = ref_name if isinstance(ref_name, str) else None
+        document, media_type = self.manifest(digest, descriptor.get("mediaType"))
+        index_digest = None
+        if mt.is_index(media_type, document):
+            index_digest = digest
+            child = select_platform(document, f"{self.label}: index {digest}")
+            digest = child["digest"]
+            document, media_type = self.manifest(digest, child.get("mediaType"))
+        if mt.is_container_image(media_type, document):
+            log.debug("%s: entry %d (%s) is a container image, not an artifact", self.label, position, digest)
+            return None
+        return ArtifactEntry(
+            store_dir=self.directory,
+            position=position,
+            ref_name=ref_name,
+            reference=parse_ref_name(ref_name),
+            digest=digest,
+            media_type=media_type,
+            manifest=document,
+            index_digest=index_digest,
+        )
+
+    def manifest(self, digest: str, declared_media_type: str | None) -> tuple[dict, str]:
+        """A verified, parsed manifest or index; content-addressed, so cached for good."""
+        cached = self._manifests.get(digest)
+        if cached is not None:
+            return cached
+        raw = self.read_blob(digest, MANIFEST_MAX, "manifest")
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError) as e:
+            raise CorruptStoreError(f"{self.label}: manifest {digest} is not valid JSON") from e
+        if not isinstance(document, dict):
+            raise CorruptStoreError(f"{self.label}: manifest {digest} is not a JSON object")
+        result = (document, mt.media_type_of(document, declared_media_type))
+        self._manifests[digest] = result
+        return result
+
+
+def select_platform(index: dict, what: str) -> dict:
+    """The descriptor of an index's instance for the host platform."""
+    manifests = [m for m in index.get("manifests") or [] if isinstance(m, dict) and isinstance(m.get("digest"), str)]
+    host_os, host_arch = mt.host_platform()
+    for candidate in manifests:
+        platform = candidate.get("platform") or {}
+        if platform.get("os") == host_os and platform.get("architecture") == host_arch:
+            return candidate
+    without_platform = [m for m in manifests if not m.get("platform")]
+    if len(manifests) == 1 and without_platform:
+        return manifests[0]
+    available = sorted({f"{(m.get('platform') or {}).get('os')}/{(m.get('platform') or {}).get('architecture')}" for m in manifests})
+    raise NoMatchingPlatformError(f"{what} has no instance for platform {host_os}/{host_arch} (has: {', '.join(available) or 'none'})")
+
+
+def is_hex_prefix(text: str) -> bool:
+    return 0 < len(text) <= 64 and SHA256_HEX.match(text.ljust(64, "0")) is not None

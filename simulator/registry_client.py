@@ -1,0 +1,181 @@
+"""Talking to a registry over HTTP(S), through oras-py's ``Registry`` client.
+
+oras-py builds the URLs and runs the bearer-token dance; this module adds what
+a store needs on top: the manifest's exact bytes (so digests are preserved),
+blobs streamed to disk with their digests verified, basic auth for registries
+that challenge with ``Basic``, and no silent retries (oras-py's default retry
+sleeps up to minutes on a 500; a pull should fail fast and say why).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import oras.auth
+import oras.provider
+import requests
+
+from . import mediatypes as mt
+from .digests import copy_verified, parse_digest, sha256_bytes
+from .errors import ConfigError, DigestMismatchError, NotFoundError, RegistryError
+from .reference import Reference
+
+log = logging.getLogger(__name__)
+
+MANIFEST_MAX = 4 << 20
+TIMEOUT = (10, 60)  # connect, read: a stalled registry fails the pull instead of hanging it
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+
+
+class _Registry(oras.provider.Registry):
+    """oras-py's client with one request per call and Basic challenges answered."""
+
+    def __init__(self, hostname: str, insecure: bool, credentials: Credentials | None):
+        super().__init__(hostname=hostname, insecure=insecure, auth_backend="token")
+        self.credentials = credentials
+        if credentials:
+            self.auth.set_basic_auth(credentials.username, credentials.password)
+
+    def do_request(self, url, method="GET", data=None, headers=None, json=None, stream=False):  # noqa: A002
+        headers = dict(headers or {})
+        if isinstance(self.auth, oras.auth.TokenAuth) and self.auth.token is not None:
+            headers.update(self.auth.get_auth_header())
+        response = self._send(method, url, headers, stream)
+        if response.status_code != 401:
+            return response
+        challenge = response.headers.get("Www-Authenticate", "")
+        if challenge.lower().startswith("basic"):
+            if not self.credentials:
+                return response
+            token = base64.b64encode(f"{self.credentials.username}:{self.credentials.password}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        else:
+            headers, changed = self.auth.authenticate_request(response, headers)
+            if not changed:
+                return response
+        response.close()
+        return self._send(method, url, headers, stream)
+
+    def _send(self, method, url, headers, stream):
+        try:
+            return self.session.request(method, url, headers=headers, stream=stream, timeout=TIMEOUT, verify=self._tls_verify)
+        except requests.RequestException as e:
+            raise RegistryError(f"{method} {url} failed: {e}") from e
+
+
+class RegistryClient:
+    """Fetches manifests and blobs for the store, one registry connection pool per host."""
+
+    def __init__(self, insecure_registries: tuple[str, ...] = (), auth_file: Path | None = None):
+        self.insecure_registries = {h.lower() for h in insecure_registries}
+        self.auth_file = auth_file
+        self._clients: dict[str, _Registry] = {}
+
+    def _client(self, domain: str, credentials: Credentials | None = None) -> _Registry:
+        key = domain.lower()
+        if credentials is not None:
+            return _Registry(domain, key in self.insecure_registries, credentials)
+        if key not in self._clients:
+            self._clients[key] = _Registry(domain, key in self.insecure_registries, self._stored_credentials(domain))
+        return self._clients[key]
+
+    def _stored_credentials(self, domain: str) -> Credentials | None:
+        if not self.auth_file:
+            return None
+        try:
+            auths = json.loads(Path(self.auth_file).read_text()).get("auths", {})
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"global_auth_file {str(self.auth_file)!r} cannot be read as JSON: {e}") from e
+        entry = auths.get(domain) or auths.get(f"https://{domain}") or auths.get(f"http://{domain}")
+        if not entry or not entry.get("auth"):
+            return None
+        user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
+        return Credentials(user, password)
+
+    def fetch_manifest(self, ref: Reference, reference: str | None = None,
+                       credentials: Credentials | None = None) -> tuple[bytes, str, str]:
+        """The manifest (or index) bytes exactly as served, its media type and digest.
+
+        ``reference`` overrides the tag or digest to fetch (for an index's instance).
+        """
+        client = self._client(ref.domain, credentials)
+        target = reference or ref.digest or ref.tag
+        url = f"{client.prefix}://{ref.domain}/v2/{ref.path}/manifests/{target}"
+        response = client.do_request(url, "GET", headers={"Accept": ", ".join(mt.ACCEPTED_MANIFEST_TYPES)}, stream=True)
+        with response:
+            self._check(response, f"manifest {ref.repository}:{target}" if ":" not in target else f"manifest {ref.repository}@{target}", url)
+            data = response.raw.read(MANIFEST_MAX + 1, decode_content=True)
+        if len(data) > MANIFEST_MAX:
+            raise RegistryError(f"manifest {ref} from {url} is larger than {MANIFEST_MAX} bytes")
+        digest = sha256_bytes(data)
+        if target.startswith("sha256:") and digest != target:
+            raise DigestMismatchError(f"manifest {ref.repository}@{target}: registry served content with digest {digest}")
+        served_digest = response.headers.get("Docker-Content-Digest")
+        if served_digest and served_digest != digest:
+            log.warning("%s: Docker-Content-Digest %s differs from the content's %s", url, served_digest, digest)
+        try:
+            document = json.loads(data)
+        except ValueError as e:
+            raise RegistryError(f"manifest {ref} from {url} is not valid JSON") from e
+        media_type = mt.media_type_of(document, response.headers.get("Content-Type", "").split(";")[0].strip())
+        return data, media_type, digest
+
+    def fetch_blob(self, ref: Reference, descriptor: dict, target: Path, credentials: Credentials | None = None) -> int:
+        """Stream one blob to ``target``, verifying its size and digest as it arrives."""
+        digest = descriptor["digest"]
+        parse_digest(digest)
+        client = self._client(ref.domain, credentials)
+        url = f"{client.prefix}://{ref.domain}/v2/{ref.path}/blobs/{digest}"
+        response = client.do_request(url, "GET", stream=True)
+        with response:
+            self._check(response, f"blob {digest} of {ref.repository}", url)
+            with open(target, "wb") as f:
+                written = copy_verified(_RawReader(response, f"blob {digest} of {ref.repository}"), f, digest,
+                                        descriptor.get("size"), f"blob {digest} of {ref.repository}")
+                f.flush()
+                os.fsync(f.fileno())
+        return written
+
+    @staticmethod
+    def _check(response: requests.Response, what: str, url: str) -> None:
+        if response.status_code == 200:
+            return
+        detail = ""
+        try:
+            errors = json.loads(response.raw.read(65536, decode_content=True) or b"{}").get("errors") or []
+            detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors if isinstance(e, dict))
+        except (ValueError, AttributeError, requests.RequestException):
+            pass
+        detail = f" ({detail})" if detail else ""
+        if response.status_code == 404:
+            raise NotFoundError(f"{what} not found at the registry: GET {url} answered 404{detail}")
+        if response.status_code in (401, 403):
+            raise RegistryError(f"{what}: access denied by the registry: GET {url} answered {response.status_code}{detail}")
+        raise RegistryError(f"{what}: GET {url} answered {response.status_code} {response.reason}{detail}")
+
+
+class _RawReader:
+    """A file-like view of a streamed response that reports cut connections as errors."""
+
+    def __init__(self, response: requests.Response, what: str):
+        self._chunks = response.iter_content(chunk_size=1 << 20)
+        self._what = what
+
+    def read(self, _size: int = -1) -> bytes:
+        try:
+            return next(self._chunks)
+        except StopIteration:
+            return b""
+        except (requests.RequestException, ConnectionError) as e:
+            raise RegistryError(f"{self._what}: connection failed mid-blob: {e}") from e
+
