@@ -1,0 +1,35 @@
+# Entry points for people and CI (.ci/run calls `make test`).
+#   make test                    everything: tests/ and features/ (pytest testpaths)
+#   make conformance             the Gherkin suite against the reference simulator
+#   make test PYTEST_ARGS="-x -n 4 --junitxml=reports/junit.xml"
+# The registry fixture picks its own provider (see fixtures/registry.py), so
+# no target starts a Docker engine; .ci/run does that for CI.
+
+PYTHON ?= python3
+VENV ?= .venv
+PYTEST_ARGS ?=
+
+.PHONY: venv test conformance clean distclean
+
+venv: $(VENV)/.installed
+
+# Reinstall only when the dependencies may have changed.
+$(VENV)/.installed: pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+test: venv
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# pytest exits 5 when it collects nothing, so an empty suite fails here too.
+conformance: venv
+	$(VENV)/bin/pytest features -p no:cacheprovider $(PYTEST_ARGS)
+
+# Generated files; the virtualenv stays (distclean removes it too).
+clean:
+	rm -rf build dist reports .hypothesis .pytest_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

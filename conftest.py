@@ -1,0 +1,1 @@
+pytest_plugins = ["artifact_conformance.fixtures.registry_options"]
