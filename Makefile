@@ -9,7 +9,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PYTEST_ARGS ?=
 
-.PHONY: venv test conformance clean distclean
+.PHONY: venv prerequisites test conformance clean distclean
+
+# A real registry needs either a Docker engine or Debian's registry binary;
+# skopeo is the peer tool of the interoperability tests. Installed when root.
+prerequisites:
+	@.ci/install-packages.sh docker-registry skopeo
 
 venv: $(VENV)/.installed
 
@@ -19,11 +24,11 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-test: venv
+test: venv prerequisites
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # pytest exits 5 when it collects nothing, so an empty suite fails here too.
-conformance: venv
+conformance: venv prerequisites
 	$(VENV)/bin/pytest features -p no:cacheprovider $(PYTEST_ARGS)
 
 # Generated files; the virtualenv stays (distclean removes it too).
