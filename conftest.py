@@ -1,1 +1,4 @@
-pytest_plugins = ["artifact_conformance.fixtures.registry_options"]
+pytest_plugins = [
+    "artifact_conformance.fixtures.registry_options",
+    "artifact_conformance.fixtures.harness_fixtures",
+]
