@@ -23,7 +23,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 STORE_PATH_MAX = 256
-STORE_PATH_CHARS = re.compile(r"^/[a-zA-Z0-9/._-]+$")
+STORE_PATH_CHARS = re.compile(r"/[a-zA-Z0-9/._-]*")  # use fullmatch: "$" accepts a trailing newline
 ARTIFACTS_DIR = "artifacts"
 
 
@@ -111,7 +111,7 @@ def validate_store_path(raw: object, root: Path, source: str = "<in memory>") ->
         raise ConfigError(f"{what} is not absolute")
     if len(raw) > STORE_PATH_MAX:
         raise ConfigError(f"{what} is {len(raw)} characters long; at most {STORE_PATH_MAX} allowed")
-    if not STORE_PATH_CHARS.match(raw):
+    if not STORE_PATH_CHARS.fullmatch(raw):
         raise ConfigError(f"{what} contains characters outside [a-zA-Z0-9/._-]")
     if "//" in raw:
         raise ConfigError(f"{what} contains '//'")
@@ -147,4 +147,7 @@ def _strings(table: dict, key: str, path) -> list[str]:
     value = table.get(key, [])
     if not isinstance(value, list):
         raise ConfigError(f"configuration {os.fspath(path)!r}: {key} must be a list of strings, got {value!r}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ConfigError(f"configuration {os.fspath(path)!r}: {key} entry {item!r} must be a string")
     return value

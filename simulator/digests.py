@@ -8,14 +8,14 @@ from typing import BinaryIO
 
 from .errors import DigestMismatchError, InvalidReferenceError
 
-SHA256_HEX = re.compile(r"^[a-f0-9]{64}$")
+SHA256_HEX = re.compile(r"[a-f0-9]{64}")  # use fullmatch: "$" accepts a trailing newline
 CHUNK = 1 << 20
 
 
 def parse_digest(digest: str) -> str:
     """Return the hex of a ``sha256:<hex>`` digest, or raise naming it."""
     algorithm, _, hex_ = digest.partition(":")
-    if algorithm != "sha256" or not SHA256_HEX.match(hex_):
+    if algorithm != "sha256" or not SHA256_HEX.fullmatch(hex_):
         raise InvalidReferenceError(f"unsupported or malformed digest {digest!r}: expected sha256:<64 hex>")
     return hex_
 

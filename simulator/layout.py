@@ -4,6 +4,11 @@ A ``LayoutReader`` turns ``index.json`` and the manifests it points to into
 ``ArtifactEntry`` values. The parsed view is cached and keyed on the stat of
 ``index.json`` (inode, size, mtime, ctime): an unchanged store costs one
 ``stat`` per look-up, and a store changed by another process is seen at once.
+A stat key is trusted only once the file's timestamps are older than the
+coarsest timestamp granularity in use (FAT 2 s; ext3, HFS+ and many NFS
+servers 1 s; one clock tick on Linux before 6.13): until then a rewrite of the
+same size could keep the same key, so the bytes are read and compared (the
+"racily clean" rule git uses for its index). Reading is cheap; parsing is not.
 
 Damage is contained: an entry whose manifest is missing, unreadable, not
 JSON, or does not match its digest is left out with a warning; a store whose
@@ -18,6 +23,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +37,13 @@ log = logging.getLogger(__name__)
 # index.json and manifests are small documents; anything larger is hostile or broken.
 INDEX_JSON_MAX = 64 << 20
 MANIFEST_MAX = 4 << 20
+# A file whose mtime or ctime is this recent may still change without changing them.
+RACY_WINDOW_NS = 3 * 10**9
+
+
+def stat_is_settled(st: os.stat_result, now_ns: int) -> bool:
+    """True when a later change to the file must show in its stat key."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) + RACY_WINDOW_NS < now_ns
 
 
 @dataclass(frozen=True)
@@ -97,10 +110,17 @@ class Snapshot:
         return cls(tuple(entries), tuple(warnings), by_ref_name, sorted_ids)
 
     def find_by_reference(self, ref: Reference) -> list[ArtifactEntry]:
+        exact = self.by_ref_name.get(str(ref))
         if ref.tag is not None:
-            entry = self.by_ref_name.get(str(ref))
-            return [entry] if entry else []
-        return [e for e in self.entries if e.repository == ref.repository and e.digest == ref.digest]
+            return [exact] if exact else []
+        # name@digest: an entry of that repository whose manifest, or the index it was
+        # resolved from, has that digest; or the entry named exactly so (a pull by an
+        # index's digest stores the host's instance under the name that was asked for).
+        hits = [e for e in self.entries
+                if e.repository == ref.repository and ref.digest in (e.digest, e.index_digest)]
+        if exact is not None and exact not in hits:
+            hits.insert(0, exact)
+        return hits
 
     def find_by_id_prefix(self, prefix: str) -> list[ArtifactEntry]:
         """Entries whose manifest digest hex starts with ``prefix``, one per distinct artifact."""
@@ -122,6 +142,8 @@ class LayoutReader:
         self._lock = threading.Lock()
         self._cache_key: tuple | None = None
         self._snapshot: Snapshot | None = None
+        self._raw_index: bytes | None = None  # the bytes the snapshot was parsed from
+        self._key_settled = False  # the cache key alone proves index.json unchanged
         self._manifests: dict[str, tuple[dict, str]] = {}  # digest -> (document, media type)
 
     # -- files -------------------------------------------------------------
@@ -161,14 +183,22 @@ class LayoutReader:
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: cannot stat {self.index_path}: {e.strerror}") from e
         key = (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        settled = stat_is_settled(st, time.time_ns())
         with self._lock:
-            if key == self._cache_key and self._snapshot is not None:
+            if key == self._cache_key and self._snapshot is not None and self._key_settled:
                 return self._snapshot
-            snapshot = self._parse(self._read_index())
-            self._cache_key, self._snapshot = key, snapshot
+            raw = self._read_index_bytes()
+            if raw == self._raw_index and self._snapshot is not None:  # touched, or too recent to trust
+                self._cache_key, self._key_settled = key, settled
+                return self._snapshot
+            snapshot = self._parse(self._decode_index(raw))
+            self._cache_key, self._snapshot, self._raw_index, self._key_settled = key, snapshot, raw, settled
             return snapshot
 
     def _read_index(self) -> dict:
+        return self._decode_index(self._read_index_bytes())
+
+    def _read_index_bytes(self) -> bytes:
         try:
             with open(self.index_path, "rb") as f:
                 raw = f.read(INDEX_JSON_MAX + 1)
@@ -176,6 +206,9 @@ class LayoutReader:
             raise CorruptStoreError(f"{self.label}: cannot read {self.index_path}: {e.strerror}") from e
         if len(raw) > INDEX_JSON_MAX:
             raise CorruptStoreError(f"{self.label}: {self.index_path} is larger than {INDEX_JSON_MAX} bytes")
+        return raw
+
+    def _decode_index(self, raw: bytes) -> dict:
         try:
             index = json.loads(raw)
         except (ValueError, RecursionError) as e:
@@ -266,4 +299,4 @@ def select_platform(index: dict, what: str) -> dict:
 
 
 def is_hex_prefix(text: str) -> bool:
-    return 0 < len(text) <= 64 and SHA256_HEX.match(text.ljust(64, "0")) is not None
+    return 0 < len(text) <= 64 and SHA256_HEX.fullmatch(text.ljust(64, "0")) is not None

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import stat
+import time
 from pathlib import Path
 
 from . import mediatypes as mt
@@ -25,7 +26,7 @@ from .errors import (
     NotFoundError,
     RegistryError,
 )
-from .layout import ArtifactEntry, LayoutReader, Snapshot, is_hex_prefix, select_platform
+from .layout import ArtifactEntry, LayoutReader, Snapshot, is_hex_prefix, select_platform, stat_is_settled
 from .main_layout import MainLayout, Staging
 from .pinning import PinnedImages
 from .records import ArtifactRecord, MountPath, PullResult, RemoveResult
@@ -222,6 +223,7 @@ class ArtifactStore:
             raise CorruptStoreError(f"{reader.label}: layer {digest} of {what} is not a regular file ({path}); not mounted")
         key = (str(path), st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         if key not in self._verified_blobs:
+            settled = stat_is_settled(st, time.time_ns())
             try:
                 actual = sha256_file(str(path))
             except OSError as e:
@@ -230,7 +232,8 @@ class ArtifactStore:
                 raise CorruptStoreError(
                     f"{reader.label}: layer {digest} of {what} does not match its digest (content is {actual}); not mounted"
                 )
-            self._verified_blobs.add(key)
+            if settled:  # a recent file could change again without changing its key
+                self._verified_blobs.add(key)
         return path
 
     def _pull_into_main(self, ref: Reference, credentials: Credentials | None) -> dict:
@@ -288,7 +291,7 @@ def _select_by_reference(ref: Reference):
             named = parse_ref_name((descriptor.get("annotations") or {}).get(mt.ANNOTATION_REF_NAME))
             if named is None:
                 continue
-            if ref.tag is not None and str(named) == str(ref):
+            if str(named) == str(ref):
                 positions.append(i)
             elif ref.digest is not None and named.repository == ref.repository and descriptor.get("digest") == ref.digest:
                 positions.append(i)

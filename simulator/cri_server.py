@@ -1,0 +1,399 @@
+"""The reference store behind a CRI v1 ImageService (gRPC).
+
+A CRI client (kubelet, crictl, the suite's ``cri`` adapter) talks to the
+reference store exactly as it would talk to a runtime. One store per server
+process. ``RuntimeService`` answers ``Version`` only (a CRI client calls it
+first to learn who it talks to); every other runtime call is UNIMPLEMENTED.
+
+What each call does, and how the store's errors become gRPC status codes
+(``STATUS_CODES``; the message is always the store's own message, which names
+the reference, ID or path):
+
+======================================  =====================  ================
+store error                             gRPC code              error kind
+======================================  =====================  ================
+InvalidReferenceError (bad reference,   INVALID_ARGUMENT       invalid_reference
+tag and digest, empty image spec)
+AmbiguousIDError (ID prefix matches     INVALID_ARGUMENT       ambiguous
+two artifacts of one store)
+NotFoundError (registry 404 on pull)    NOT_FOUND              not_found
+NoMatchingPlatformError                 NOT_FOUND              not_found
+NotAnArtifactError (container image)    FAILED_PRECONDITION    not_an_artifact
+ConfigError (e.g. unreadable auth file) FAILED_PRECONDITION    config
+RegistryError: access denied (401/403)  PERMISSION_DENIED      registry
+RegistryError: unreachable, 5xx, ...    UNAVAILABLE            registry
+DigestMismatchError (registry content)  DATA_LOSS              registry
+CorruptStoreError, UnsafeLayerNameError DATA_LOSS              corrupt
+OSError, anything unexpected            INTERNAL               other
+======================================  =====================  ================
+
+An ambiguous ID is INVALID_ARGUMENT rather than FAILED_PRECONDITION: the
+client's argument is not specific enough (a longer prefix resolves it), which
+is what Docker and containers/storage report too; FAILED_PRECONDITION stays
+unambiguous for "this is a container image". Because two kinds share a code,
+every error also carries the kind in the trailing metadata key
+``artifact-conformance-error-kind``; clients of other runtimes fall back to
+the code and message.
+
+Calls (CRI semantics, as CRI-O implements them for artifacts):
+
+- ``PullImage``: ``image.image`` is the reference; ``auth`` username/password
+  (or the base64 ``auth`` field) are the pull's credentials. ``image_ref`` is
+  the artifact's image ID (the manifest digest's hex).
+- ``ImageStatus``: an unknown image gives an empty response (``image`` unset),
+  not an error. ``verbose`` adds ``info["info"]``: JSON with the resolving
+  store (``store``), whether it is read-only (``readOnly``), digest, ref name,
+  media type and artifact type.
+- ``ListImages``: every artifact. With a filter, the filter's image is looked
+  up like ``ImageStatus`` (by name, name:tag, name@digest or ID prefix) and the
+  response holds that one artifact or nothing: CRI-O treats the filter so.
+- ``RemoveImage``: idempotent; an image that is not there (or only in a
+  read-only store) is a success.
+- ``ImageFsInfo``: the main store's directory (``<root>/artifacts``): bytes
+  used (allocated blocks, hard links counted once) and inodes used.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import socket
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent import futures
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import grpc
+from cri_api.v1 import api_pb2, api_pb2_grpc
+
+from artifact_conformance import __version__
+
+from . import errors as sim
+from .records import ArtifactRecord
+from .registry_client import Credentials
+from .store import ArtifactStore
+
+log = logging.getLogger(__name__)
+
+RUNTIME_NAME = "artifact-conformance-reference"
+RUNTIME_API_VERSION = "v1"
+ERROR_KIND_METADATA = "artifact-conformance-error-kind"
+DEFAULT_GRACE_S = 5.0
+DEFAULT_WORKERS = 8
+
+T = TypeVar("T")
+
+# Most specific first: the first isinstance match decides. (code, error kind)
+STATUS_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
+    (sim.InvalidReferenceError, grpc.StatusCode.INVALID_ARGUMENT, "invalid_reference"),
+    (sim.AmbiguousIDError, grpc.StatusCode.INVALID_ARGUMENT, "ambiguous"),
+    (sim.NotFoundError, grpc.StatusCode.NOT_FOUND, "not_found"),
+    (sim.NoMatchingPlatformError, grpc.StatusCode.NOT_FOUND, "not_found"),
+    (sim.NotAnArtifactError, grpc.StatusCode.FAILED_PRECONDITION, "not_an_artifact"),
+    (sim.ConfigError, grpc.StatusCode.FAILED_PRECONDITION, "config"),
+    (sim.RegistryError, grpc.StatusCode.UNAVAILABLE, "registry"),
+    (sim.DigestMismatchError, grpc.StatusCode.DATA_LOSS, "registry"),
+    (sim.CorruptStoreError, grpc.StatusCode.DATA_LOSS, "corrupt"),
+    (sim.UnsafeLayerNameError, grpc.StatusCode.DATA_LOSS, "corrupt"),
+    (sim.ArtifactStoreError, grpc.StatusCode.INTERNAL, "other"),
+)
+
+
+def status_for(error: BaseException) -> tuple[grpc.StatusCode, str, str]:
+    """(gRPC code, error kind, message) for an exception raised by the store."""
+    message = " ".join(str(error).split()) or type(error).__name__
+    for error_type, code, kind in STATUS_CODES:
+        if isinstance(error, error_type):
+            if kind == "registry" and code is grpc.StatusCode.UNAVAILABLE and "access denied" in message:
+                code = grpc.StatusCode.PERMISSION_DENIED
+            return code, kind, message
+    if isinstance(error, OSError):
+        return grpc.StatusCode.INTERNAL, "other", f"{type(error).__name__}: {message}"
+    return grpc.StatusCode.INTERNAL, "other", f"unexpected {type(error).__name__}: {message}"
+
+
+def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, kind: str, message: str) -> None:
+    context.set_trailing_metadata(((ERROR_KIND_METADATA, kind),))
+    context.abort(code, message)  # raises
+
+
+def cri_image(record: ArtifactRecord) -> api_pb2.Image:
+    return api_pb2.Image(
+        id=record.id,
+        repo_tags=list(record.repo_tags),
+        repo_digests=list(record.repo_digests),
+        size=record.size,
+        pinned=record.pinned,
+    )
+
+
+def verbose_info(record: ArtifactRecord) -> dict[str, str]:
+    return {"info": json.dumps({
+        "store": record.store,
+        "readOnly": record.read_only,
+        "digest": record.digest,
+        "refName": record.ref_name,
+        "mediaType": record.media_type,
+        "artifactType": record.artifact_type,
+    }, sort_keys=True)}
+
+
+def credentials_from(auth: api_pb2.AuthConfig | None) -> Credentials | None:
+    """CRI-O's reading of AuthConfig: ``auth`` (base64 user:password) wins over
+    username/password; no username means no credentials."""
+    if auth is None:
+        return None
+    username, password = auth.username, auth.password
+    if auth.auth:
+        try:
+            decoded = base64.b64decode(auth.auth, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError) as e:
+            raise sim.InvalidReferenceError(f"AuthConfig.auth is not base64 of user:password: {e}") from e
+        user, sep, secret = decoded.partition(":")
+        username, password = (user, secret.strip("\x00")) if sep else ("", "")
+    return Credentials(username, password) if username else None
+
+
+class ImageService(api_pb2_grpc.ImageServiceServicer):
+    """CRI v1 ImageService over one ArtifactStore."""
+
+    def __init__(self, store: ArtifactStore) -> None:
+        self.store = store
+        # Reads run in parallel; pulls and removals one at a time. The store's
+        # lock file already orders writes; this also keeps two pulls of one
+        # reference from downloading the same blobs twice.
+        self._writes = threading.Lock()
+
+    # -- calls ------------------------------------------------------------------
+    def PullImage(self, request: api_pb2.PullImageRequest, context: grpc.ServicerContext) -> api_pb2.PullImageResponse:
+        def pull() -> api_pb2.PullImageResponse:
+            reference = _image_name(request.image if request.HasField("image") else None, "PullImage")
+            credentials = credentials_from(request.auth if request.HasField("auth") else None)
+            with self._writes:
+                result = self.store.pull(reference, credentials=credentials)
+            log.info("PullImage %s: %s %s", reference, "satisfied by read-only store" if result.skipped else "pulled",
+                     result.record.digest)
+            return api_pb2.PullImageResponse(image_ref=result.record.id)
+        return self._serve(context, "PullImage", pull)
+
+    def ImageStatus(self, request: api_pb2.ImageStatusRequest, context: grpc.ServicerContext) -> api_pb2.ImageStatusResponse:
+        def status() -> api_pb2.ImageStatusResponse:
+            name = _image_name(request.image if request.HasField("image") else None, "ImageStatus")
+            try:
+                record = self.store.status(name)
+            except sim.NotFoundError:
+                return api_pb2.ImageStatusResponse()
+            info = verbose_info(record) if request.verbose else {}
+            return api_pb2.ImageStatusResponse(image=cri_image(record), info=info)
+        return self._serve(context, "ImageStatus", status)
+
+    def ListImages(self, request: api_pb2.ListImagesRequest, context: grpc.ServicerContext) -> api_pb2.ListImagesResponse:
+        def list_images() -> api_pb2.ListImagesResponse:
+            wanted = request.filter.image.image if request.HasField("filter") and request.filter.HasField("image") else ""
+            if wanted:
+                try:
+                    return api_pb2.ListImagesResponse(images=[cri_image(self.store.status(wanted))])
+                except sim.NotFoundError:
+                    return api_pb2.ListImagesResponse()
+            return api_pb2.ListImagesResponse(images=[cri_image(r) for r in self.store.list()])
+        return self._serve(context, "ListImages", list_images)
+
+    def RemoveImage(self, request: api_pb2.RemoveImageRequest, context: grpc.ServicerContext) -> api_pb2.RemoveImageResponse:
+        def remove() -> api_pb2.RemoveImageResponse:
+            name = _image_name(request.image if request.HasField("image") else None, "RemoveImage")
+            with self._writes:
+                result = self.store.remove(name)
+            log.info("RemoveImage %s: removed %s", name, ", ".join(result.removed_digests) or "nothing")
+            return api_pb2.RemoveImageResponse()
+        return self._serve(context, "RemoveImage", remove)
+
+    def ImageFsInfo(self, request: api_pb2.ImageFsInfoRequest, context: grpc.ServicerContext) -> api_pb2.ImageFsInfoResponse:
+        def fs_info() -> api_pb2.ImageFsInfoResponse:
+            directory = self.store.config.main_store_dir
+            used_bytes, inodes = disk_usage(directory)
+            usage = api_pb2.FilesystemUsage(
+                timestamp=time.time_ns(),
+                fs_id=api_pb2.FilesystemIdentifier(mountpoint=str(directory)),
+                used_bytes=api_pb2.UInt64Value(value=used_bytes),
+                inodes_used=api_pb2.UInt64Value(value=inodes),
+            )
+            return api_pb2.ImageFsInfoResponse(image_filesystems=[usage])
+        return self._serve(context, "ImageFsInfo", fs_info)
+
+    # -- errors -------------------------------------------------------------------
+    @staticmethod
+    def _serve(context: grpc.ServicerContext, call: str, handler: Callable[[], T]) -> T:
+        try:
+            return handler()
+        except Exception as error:  # noqa: BLE001 - every error leaves as a gRPC status
+            code, kind, message = status_for(error)
+            if kind == "other":
+                log.error("%s failed: %s", call, message, exc_info=not isinstance(error, sim.ArtifactStoreError))
+            else:
+                log.info("%s: %s: %s", call, code.name, message)
+            _abort(context, code, kind, message)
+            raise  # unreachable: abort raises
+
+
+class RuntimeVersionService(api_pb2_grpc.RuntimeServiceServicer):
+    """Only ``Version``: enough for a CRI client to identify the endpoint."""
+
+    def Version(self, request: api_pb2.VersionRequest, context: grpc.ServicerContext) -> api_pb2.VersionResponse:
+        return api_pb2.VersionResponse(
+            version="0.1.0",
+            runtime_name=RUNTIME_NAME,
+            runtime_version=__version__,
+            runtime_api_version=RUNTIME_API_VERSION,
+        )
+
+
+def _image_name(spec: api_pb2.ImageSpec | None, call: str) -> str:
+    name = spec.image.strip() if spec is not None else ""
+    if not name:
+        raise sim.InvalidReferenceError(f"{call}: no image specified (ImageSpec.image is empty)")
+    return name
+
+
+def disk_usage(directory: Path) -> tuple[int, int]:
+    """(bytes allocated, inodes) under ``directory``, each inode counted once."""
+    seen: set[tuple[int, int]] = set()
+    used = 0
+    for path in _walk(directory):
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue  # removed while we walked
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        used += st.st_blocks * 512 if st.st_blocks else (st.st_size if stat.S_ISREG(st.st_mode) else 0)
+    return used, len(seen)
+
+
+def _walk(directory: Path) -> Iterator[str]:
+    yield str(directory)
+    for parent, dirs, files in os.walk(directory):
+        for name in (*dirs, *files):
+            yield os.path.join(parent, name)
+
+
+# -- the server ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ListenAddress:
+    """``unix:///abs/path`` or ``tcp://host:port`` (port 0: any free port)."""
+
+    text: str
+    socket_path: Path | None = None  # unix sockets
+    host_port: str | None = None  # tcp
+
+    @classmethod
+    def parse(cls, text: str) -> ListenAddress:
+        if text.startswith("unix://"):
+            path = text[len("unix://"):]
+            if not path.startswith("/"):
+                raise ValueError(f"listen address {text!r}: a unix socket path must be absolute (unix:///path)")
+            return cls(text, socket_path=Path(path))
+        if text.startswith("tcp://"):
+            host_port = text[len("tcp://"):]
+            host, sep, port = host_port.rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"listen address {text!r} is not tcp://HOST:PORT")
+            return cls(text, host_port=host_port)
+        raise ValueError(f"listen address {text!r} is neither unix:///PATH nor tcp://HOST:PORT")
+
+    @property
+    def grpc_target(self) -> str:
+        return f"unix://{self.socket_path}" if self.socket_path else str(self.host_port)
+
+
+class CriServer:
+    """A gRPC server with the ImageService (and RuntimeService.Version) for one store."""
+
+    def __init__(self, store: ArtifactStore, listen: str | ListenAddress, workers: int = DEFAULT_WORKERS) -> None:
+        self.store = store
+        self.listen = listen if isinstance(listen, ListenAddress) else ListenAddress.parse(listen)
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cri"))
+        api_pb2_grpc.add_ImageServiceServicer_to_server(ImageService(store), self._server)
+        api_pb2_grpc.add_RuntimeServiceServicer_to_server(RuntimeVersionService(), self._server)
+        self.address: str | None = None  # where it listens, with the real port
+        self._started = False
+
+    def start(self) -> str:
+        path = self.listen.socket_path
+        if path is not None:
+            _clear_stale_socket(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            port = self._server.add_insecure_port(self.listen.grpc_target)
+        except RuntimeError as e:  # grpc reports a failed bind this way
+            raise OSError(f"cannot listen on {self.listen.text}: {e}") from None
+        if path is None:
+            host = self.listen.host_port.rpartition(":")[0]  # type: ignore[union-attr]
+            self.address = f"tcp://{host}:{port}"
+        else:
+            self.address = self.listen.text
+        self._server.start()
+        self._started = True
+        return self.address
+
+    def stop(self, grace: float = DEFAULT_GRACE_S) -> None:
+        """Refuse new calls, give running ones ``grace`` seconds, remove the socket."""
+        if self._started:
+            self._server.stop(grace).wait(grace + 5)
+            self._started = False
+        path = self.listen.socket_path
+        if path is not None:
+            try:
+                if stat.S_ISSOCK(os.lstat(path).st_mode):
+                    path.unlink()
+            except FileNotFoundError:
+                pass
+
+    def __enter__(self) -> CriServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def _clear_stale_socket(path: Path) -> None:
+    """Remove a socket file no server listens on (left by a killed server);
+    refuse to touch anything else, or a socket in use."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise OSError(f"cannot listen on unix://{path}: the path exists and is not a socket")
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(1.0)
+        probe.connect(str(path))
+    except (ConnectionRefusedError, FileNotFoundError):
+        path.unlink(missing_ok=True)
+        return
+    except OSError:
+        return  # let the bind report it
+    finally:
+        probe.close()
+    raise OSError(f"cannot listen on unix://{path}: another server is listening there")
+
+
+@contextmanager
+def serving(store: ArtifactStore, listen: str, grace: float = DEFAULT_GRACE_S) -> Iterator[CriServer]:
+    server = CriServer(store, listen)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop(grace)

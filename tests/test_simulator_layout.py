@@ -1,0 +1,372 @@
+"""Read-only stores written by hand: names, damage, caching, round trips
+(BEHAVIOUR.md, "Every artifact stays visible", "Faults are contained", "Read-only means read-only")."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from artifact_conformance.simulator import layout as layout_module
+from artifact_conformance.simulator.errors import CorruptStoreError, NotFoundError
+from artifact_conformance.simulator.layout import LayoutReader
+from tests.simulator_helpers import (
+    artifact,
+    blob_file,
+    container_image,
+    FrozenTimestamps,
+    fingerprint,
+    host_platform,
+    image_index,
+    layer,
+    make_read_only,
+    make_store,
+    make_writable,
+    other_platform,
+    write_index,
+    write_layout,
+)
+
+LLM = "registry.example/models/llm"
+
+
+# -- names --------------------------------------------------------------------------
+def test_bare_tag_names_are_listed_unnamed_and_distinguishable_by_id(tmp_path: Path) -> None:
+    first, second, named = artifact(), artifact(), artifact()
+    write_layout(tmp_path / "ro", [("v1", first), ("v2", second), (f"{LLM}:v1", named)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+
+    records = {r.id: r for r in store.list()}
+    assert set(records) == {first.id, second.id, named.id}
+    for unnamed, bare in ((first, "v1"), (second, "v2")):
+        record = records[unnamed.id]
+        assert record.repo_tags == [] and record.repo_digests == []
+        assert record.ref_name == bare
+        assert record.size == unnamed.layer_size
+        assert record.pinned  # from a read-only store
+        assert store.status(unnamed.id).digest == unnamed.digest
+    assert records[named.id].repo_tags == [f"{LLM}:v1"]
+    assert records[named.id].repo_digests == [f"{LLM}@{named.digest}"]
+    with pytest.raises(NotFoundError, match="'v1'"):
+        store.status("v1")  # a bare tag is not a name, and not a hex ID either
+
+
+def test_entries_without_a_usable_name_are_each_listed(tmp_path: Path) -> None:
+    unnamed = [artifact() for _ in range(4)]
+    write_layout(tmp_path / "ro", [(None, unnamed[0]), (LLM, unnamed[1]), ("not a ref", unnamed[2]), ("", unnamed[3])])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    assert sorted(r.id for r in store.list()) == sorted(a.id for a in unnamed)
+    assert all(r.repo_tags == [] for r in store.list())
+
+
+def test_the_same_unnamed_artifact_twice_in_one_store_is_listed_once(tmp_path: Path) -> None:
+    shared = artifact()
+    write_layout(tmp_path / "ro", [("v1", shared), ("latest", shared)])
+    assert [r.id for r in make_store(tmp_path, [tmp_path / "ro"]).list()] == [shared.id]
+
+
+def test_size_is_the_sum_of_layer_sizes_without_the_config(tmp_path: Path) -> None:
+    config = layer(b"x" * 1000, media_type="application/vnd.cnai.model.config.v1+json")
+    entry = artifact(layer(b"a" * 10, "a"), layer(b"b" * 32, "b"), config=config)
+    write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry)])
+    assert make_store(tmp_path, [tmp_path / "ro"]).status(f"{LLM}:v1").size == 42
+
+
+def test_container_images_in_a_read_only_store_are_not_artifacts(tmp_path: Path) -> None:
+    entry = artifact()
+    write_layout(tmp_path / "ro", [(f"{LLM}:image", container_image()), (f"{LLM}:docker", container_image(docker=True)),
+                                   (f"{LLM}:v1", entry)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    assert [r.id for r in store.list()] == [entry.id]
+    with pytest.raises(NotFoundError):
+        store.status(f"{LLM}:image")
+
+
+def test_an_index_in_a_read_only_store_resolves_to_the_host_platform(tmp_path: Path) -> None:
+    mine, theirs = artifact(), artifact()
+    index = image_index((theirs, other_platform()), (mine, host_platform()))
+    write_layout(tmp_path / "ro", [(f"{LLM}:multi", index)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    record = store.status(f"{LLM}:multi")
+    assert record.id == mine.id and record.size == mine.layer_size
+    assert [m.digest for m in store.mount_paths(f"{LLM}:multi")] == [mine.document["layers"][0]["digest"]]
+
+
+def test_an_index_without_an_instance_for_the_host_hides_only_that_entry(tmp_path: Path) -> None:
+    entry = artifact()
+    write_layout(tmp_path / "ro", [(f"{LLM}:foreign", image_index((artifact(), other_platform()))), (f"{LLM}:v1", entry)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    assert [r.id for r in store.list()] == [entry.id]
+    assert any(host_platform() in w and "entry 0" in w for w in store.warnings.all())
+
+
+# -- damage -------------------------------------------------------------------------
+def _damage_missing_manifest(directory: Path, victim) -> None:
+    blob_file(directory, victim.digest).unlink()
+
+
+def _damage_wrong_manifest_content(directory: Path, victim) -> None:
+    blob_file(directory, victim.digest).write_bytes(victim.raw.replace(b"schemaVersion", b"schemaversion"))
+
+
+def _damage_manifest_not_json(directory: Path, victim) -> None:
+    blob_file(directory, victim.digest).write_bytes(b"{not json")
+
+
+def _damage_manifest_is_a_directory(directory: Path, victim) -> None:
+    path = blob_file(directory, victim.digest)
+    path.unlink()
+    path.mkdir()
+
+
+def _damage_descriptor(directory: Path, victim) -> None:
+    index = json.loads((directory / "index.json").read_bytes())
+    index["manifests"][1] = {"mediaType": "x", "digest": "md5:1234", "annotations": {"a": 1}}
+    write_index(directory, index)
+
+
+def _damage_descriptor_not_an_object(directory: Path, victim) -> None:
+    index = json.loads((directory / "index.json").read_bytes())
+    index["manifests"][1] = ["not", "a", "descriptor"]
+    write_index(directory, index)
+
+
+@pytest.mark.parametrize("damage", [
+    _damage_missing_manifest, _damage_wrong_manifest_content, _damage_manifest_not_json,
+    _damage_manifest_is_a_directory, _damage_descriptor, _damage_descriptor_not_an_object,
+], ids=lambda f: f.__name__.removeprefix("_damage_"))
+def test_a_damaged_entry_hides_only_that_entry(tmp_path: Path, damage) -> None:
+    before, victim, after = artifact(), artifact(), artifact()
+    directory = write_layout(tmp_path / "ro", [(f"{LLM}:a", before), (f"{LLM}:victim", victim), (f"{LLM}:c", after)])
+    other = artifact()
+    write_layout(tmp_path / "ro2", [(f"{LLM}:other", other)])
+    damage(directory, victim)
+    store = make_store(tmp_path, [tmp_path / "ro", tmp_path / "ro2"])
+    main_before = fingerprint(store.main.directory)
+
+    assert [r.id for r in store.list()] == [before.id, after.id, other.id]
+    assert store.status(f"{LLM}:a").id == before.id
+    with pytest.raises(NotFoundError):
+        store.status(f"{LLM}:victim")
+    warnings = store.warnings.matching("entry 1 skipped")
+    assert warnings and str(directory.parent) in warnings[0]
+    assert fingerprint(store.main.directory) == main_before
+
+
+@pytest.mark.parametrize("content", [b"{", b"[]", b'{"manifests": {}}', b"\xff\xfe", b"null"])
+def test_a_corrupt_index_json_hides_only_that_store(tmp_path: Path, content: bytes) -> None:
+    first, second, fallback = artifact(), artifact(), artifact()
+    broken = write_layout(tmp_path / "broken", [(f"{LLM}:v1", first)])
+    write_layout(tmp_path / "fine", [(f"{LLM}:v2", second), (f"{LLM}:v1", fallback)])
+    (broken / "index.json").write_bytes(content)
+    store = make_store(tmp_path, [tmp_path / "broken", tmp_path / "fine"])
+    main_before = fingerprint(store.main.directory)
+
+    assert [r.id for r in store.list()] == [second.id, fallback.id]
+    assert store.status(f"{LLM}:v1").id == fallback.id  # resolution goes on past the broken store
+    assert store.status(second.id[:10]).id == second.id
+    assert any(str(tmp_path / "broken") in w and "skipped" in w for w in store.warnings.all())
+    assert fingerprint(store.main.directory) == main_before
+
+
+def test_a_store_that_heals_is_served_again(tmp_path: Path) -> None:
+    entry = artifact()
+    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry)])
+    good = (directory / "index.json").read_bytes()
+    (directory / "index.json").write_bytes(b"garbage")
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    assert store.list() == []
+    write_index(directory, good)
+    assert store.status(f"{LLM}:v1").id == entry.id
+
+
+# -- read-only ----------------------------------------------------------------------
+def test_no_operation_writes_to_a_read_only_store(tmp_path: Path) -> None:
+    entry = artifact(layer(b"weights", "weights.bin"), layer(b"tok", "tokenizer.json"))
+    unnamed = artifact()
+    write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry), ("v0", unnamed)])
+    (tmp_path / "ro2").mkdir()  # not a layout: must not become one
+    make_read_only(tmp_path / "ro")
+    make_read_only(tmp_path / "ro2")
+    try:
+        before = fingerprint(tmp_path / "ro"), fingerprint(tmp_path / "ro2")
+
+        def unchanged() -> None:
+            assert (fingerprint(tmp_path / "ro"), fingerprint(tmp_path / "ro2")) == before
+
+        store = make_store(tmp_path, [tmp_path / "ro", tmp_path / "ro2"])
+        unchanged()
+        store.list()
+        unchanged()
+        store.status(f"{LLM}:v1"), store.status(unnamed.id[:8])
+        unchanged()
+        assert store.pull(f"{LLM}:v1").skipped  # found by name: never reaches the (unreachable) registry
+        unchanged()
+        assert [m.name for m in store.mount_paths(f"{LLM}:v1")] == ["weights.bin", "tokenizer.json"]
+        unchanged()
+        result = store.remove(f"{LLM}:v1")
+        assert result.removed_digests == [] and result.still_visible.id == entry.id
+        unchanged()
+        assert store.remove(unnamed.id).still_visible.id == unnamed.id
+        unchanged()
+        assert {r.id for r in store.list()} == {entry.id, unnamed.id}
+        unchanged()
+    finally:
+        make_writable(tmp_path / "ro")
+        make_writable(tmp_path / "ro2")
+
+
+# -- caching ------------------------------------------------------------------------
+@pytest.fixture
+def parse_counter(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    original = LayoutReader._parse
+
+    def counting(self, index):
+        counts[str(self.directory)] = counts.get(str(self.directory), 0) + 1
+        return original(self, index)
+
+    monkeypatch.setattr(LayoutReader, "_parse", counting)
+    return counts
+
+
+def test_an_unchanged_store_is_parsed_once(tmp_path: Path, parse_counter: dict[str, int]) -> None:
+    entries = [artifact() for _ in range(3)]
+    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v{i}", a) for i, a in enumerate(entries)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    for _ in range(20):
+        store.status(f"{LLM}:v2")
+        store.status(entries[0].id[:12])
+        store.list()
+    assert parse_counter[str(directory)] == 1
+
+
+def test_a_settled_store_costs_one_stat_per_look_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layout_module, "RACY_WINDOW_NS", 0)  # as if index.json were written long ago
+    reads = []
+    original = LayoutReader._read_index_bytes
+    monkeypatch.setattr(LayoutReader, "_read_index_bytes", lambda self: reads.append(self.directory) or original(self))
+    entry = artifact()
+    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    for _ in range(10):
+        assert store.status(f"{LLM}:v1").id == entry.id
+    assert reads.count(directory) == 1
+
+
+def test_a_recently_written_store_is_read_but_not_parsed_again(tmp_path: Path, parse_counter: dict[str, int],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layout_module, "RACY_WINDOW_NS", 10**12)  # never settled
+    entry = artifact()
+    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    for _ in range(10):
+        assert store.status(f"{LLM}:v1").id == entry.id
+    assert parse_counter[str(directory)] == 1
+
+
+def test_a_store_rewritten_by_another_process_is_seen_at_once(tmp_path: Path, parse_counter: dict[str, int]) -> None:
+    old, new = artifact(), artifact()
+    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", old), (f"{LLM}:v2", new)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    assert store.status(f"{LLM}:v1").id == old.id
+
+    # Another process swaps the two tags in place: same file, same size.
+    index = (directory / "index.json").read_text()
+    swapped = index.replace(old.digest, "OLD").replace(new.digest, old.digest).replace("OLD", new.digest)
+    assert len(swapped) == len(index)
+    rewrite = textwrap.dedent(f"""
+        import sys
+        with open({str(directory / 'index.json')!r}, "r+") as f:
+            f.write(sys.stdin.read())
+    """)
+    subprocess.run([sys.executable, "-c", rewrite], input=swapped, text=True, check=True)
+    assert store.status(f"{LLM}:v1").id == new.id
+    assert parse_counter[str(directory)] == 2
+
+    # ...and replaces it by rename with a third artifact added.
+    third = artifact()
+    write_layout(tmp_path / "ro", [(f"{LLM}:v1", old), (f"{LLM}:v2", new), (f"{LLM}:v3", third)])
+    assert store.status(f"{LLM}:v3").id == third.id
+
+
+def test_a_same_size_rewrite_is_seen_even_when_timestamps_do_not_move(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layout_module, "os", FrozenTimestamps())
+    old, new = artifact(), artifact()
+    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", old), (f"{LLM}:v2", new)])
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    assert store.status(f"{LLM}:v1").id == old.id
+    index = (directory / "index.json").read_text()
+    swapped = index.replace(old.digest, "OLD").replace(new.digest, old.digest).replace("OLD", new.digest)
+    with open(directory / "index.json", "r+") as f:
+        f.write(swapped)
+    assert store.status(f"{LLM}:v1").id == new.id
+
+
+# -- round trip ---------------------------------------------------------------------
+NAMES = st.one_of(
+    st.none(),
+    st.sampled_from(["v1", "latest", "", "registry.example/models/llm", "bad name"]),
+    st.builds(lambda repo, tag: f"registry.example:5000/{repo}:{tag}",
+              st.from_regex(r"[a-z0-9]{1,8}(/[a-z0-9]{1,8})?", fullmatch=True),
+              st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,10}", fullmatch=True)),
+)
+LAYERS = st.lists(
+    st.tuples(st.binary(min_size=1, max_size=64), st.one_of(st.none(), st.from_regex(r"[a-z0-9_.-]{1,12}", fullmatch=True)),
+              st.booleans()),
+    min_size=1, max_size=3,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(NAMES, LAYERS), min_size=1, max_size=6))
+def test_hand_written_layouts_read_back_as_written(specs) -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        entries = []
+        for name, layers in specs:
+            manifest = artifact(*(layer(data, title, modelpack=modelpack) for data, title, modelpack in layers))
+            entries.append((name, manifest))
+        directory = write_layout(Path(workdir) / "ro", entries)
+        snapshot = LayoutReader(directory).snapshot()
+
+        assert [(e.ref_name, e.digest) for e in snapshot.entries] == [(n if isinstance(n, str) else None, m.digest)
+                                                                      for n, m in entries]
+        for entry, (name, manifest) in zip(snapshot.entries, entries):
+            assert entry.size == manifest.layer_size
+            assert entry.layers == manifest.document["layers"]
+            full_name = name is not None and name.startswith("registry.example:5000/")
+            assert (str(entry.reference) if entry.reference else None) == (name if full_name else None)
+
+        store = make_store(Path(workdir), [Path(workdir) / "ro"])
+        listed = store.list()
+        named_first = {}
+        for name, manifest in entries:
+            key = name if name and name.startswith("registry.example:5000/") else ("unnamed", manifest.digest)
+            named_first.setdefault(key, manifest.id)
+        assert [r.id for r in listed] == list(named_first.values())
+        for record in listed:
+            assert record.pinned and record.read_only and record.size > 0
+
+
+def test_reading_a_store_with_damaged_blobs_never_raises_from_list(tmp_path: Path) -> None:
+    entries = [artifact() for _ in range(5)]
+    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v{i}", a) for i, a in enumerate(entries)],
+                             missing_blobs=[entries[2].digest, entries[4].digest])
+    reader = LayoutReader(directory)
+    assert [e.digest for e in reader.snapshot().entries] == [entries[0].digest, entries[1].digest, entries[3].digest]
+    assert len(reader.snapshot().warnings) == 2
+
+
+def test_a_missing_index_json_is_a_corrupt_store_error_naming_the_path(tmp_path: Path) -> None:
+    reader = LayoutReader(tmp_path / "nowhere" / "artifacts", label="additional artifact store /nowhere")
+    with pytest.raises(CorruptStoreError, match="/nowhere"):
+        reader.snapshot()
+    assert not (tmp_path / "nowhere").exists()

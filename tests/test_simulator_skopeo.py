@@ -1,0 +1,153 @@
+"""Interoperability with a real peer: layouts written by skopeo (containers/image, ``oci:``)
+are read-only stores the simulator serves, and the simulator's main store is a layout
+skopeo reads (BEHAVIOUR.md, "Vocabulary", "Every artifact stays visible", "Digests are preserved").
+
+Debian's skopeo 1.9.3 copies every OCI artifact shape tried here, byte for byte. It refuses a
+Docker v2 manifest whose layers have non-Docker media types ("unsupported docker v2s2 media
+type"), and converts a Docker v2 manifest to OCI (new digest) unless --preserve-digests is given.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from artifact_conformance.simulator import mediatypes as mt
+from tests.simulator_helpers import (
+    MODELPACK_CONFIG,
+    Blob,
+    Pusher,
+    artifact,
+    blob_file,
+    host_platform,
+    image_index,
+    layer,
+    make_store,
+    other_platform,
+    unique_layer,
+    unique_repository,
+)
+
+SKOPEO = shutil.which("skopeo")
+pytestmark = [pytest.mark.registry, pytest.mark.skopeo,
+              pytest.mark.skipif(SKOPEO is None, reason="skopeo is not installed (apt-get install skopeo)")]
+
+
+def skopeo(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([SKOPEO, *args], capture_output=True, timeout=60)
+    assert result.returncode == 0, f"skopeo {' '.join(args)}: {result.stderr.decode()}"
+    return result
+
+
+def copy_to_layout(registry, repository: str, tag: str, store_path: Path, name: str, *extra: str) -> None:
+    store_path.mkdir(parents=True, exist_ok=True)  # skopeo creates the layout, not its parent
+    skopeo("copy", *extra, "--src-tls-verify=false", f"docker://{registry.address}/{repository}:{tag}",
+           f"oci:{store_path / 'artifacts'}:{name}")
+
+
+SHAPES = {
+    "artifactType-empty-config": lambda: artifact(unique_layer("weights.bin")),
+    "modelpack-config-no-artifactType": lambda: artifact(
+        unique_layer("model.safetensors", modelpack=True),
+        config=Blob(b'{"descriptor": {"name": "llm"}}', MODELPACK_CONFIG), artifact_type=None),
+    "custom-config-and-artifactType": lambda: artifact(
+        unique_layer("weights.bin"), config=Blob(b'{"x": 1}', "application/vnd.example.config+json")),
+    "empty-config-no-artifactType": lambda: artifact(unique_layer("weights.bin"), artifact_type=None),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_layout_written_by_skopeo_is_a_read_only_store(tmp_path: Path, registry, shape: str) -> None:
+    entry = SHAPES[shape]()
+    repository = unique_repository("skopeo")
+    Pusher(registry.address).push(repository, entry, "v1")
+    copy_to_layout(registry, repository, "v1", tmp_path / "ro", "v1")
+    stored = json.loads((tmp_path / "ro" / "artifacts" / "index.json").read_text())["manifests"][0]
+    assert stored["annotations"] == {mt.ANNOTATION_REF_NAME: "v1"}  # a bare tag: no usable name
+    assert blob_file(tmp_path / "ro" / "artifacts", entry.digest).read_bytes() == entry.raw
+
+    store = make_store(tmp_path, [tmp_path / "ro"])
+
+    [record] = store.list()
+    assert (record.id, record.repo_tags, record.repo_digests, record.ref_name) == (entry.id, [], [], "v1")
+    assert record.size == entry.layer_size and record.pinned and record.read_only
+    assert store.status(entry.id[:12]).id == entry.id
+    [mount] = store.mount_paths(entry.id)
+    assert Path(mount.path).read_bytes() == entry.blobs[1].data
+    assert Path(mount.path).is_relative_to(tmp_path / "ro" / "artifacts")
+
+
+def test_several_bare_tags_in_one_skopeo_layout_are_each_listed(tmp_path: Path, registry) -> None:
+    first, second = artifact(), artifact()
+    repository = unique_repository("skopeo")
+    pusher = Pusher(registry.address)
+    pusher.push(repository, first, "v1")
+    pusher.push(repository, second, "v2")
+    copy_to_layout(registry, repository, "v1", tmp_path / "ro", "v1")
+    copy_to_layout(registry, repository, "v2", tmp_path / "ro", "v2")
+    store = make_store(tmp_path, [tmp_path / "ro"])
+    assert sorted((r.id, r.ref_name, tuple(r.repo_tags)) for r in store.list()) == sorted(
+        [(first.id, "v1", ()), (second.id, "v2", ())])
+
+
+def test_skopeo_copies_the_host_instance_of_an_index_and_the_simulator_resolves_a_whole_index(
+        tmp_path: Path, registry) -> None:
+    mine, theirs = artifact(unique_layer("host.bin")), artifact(unique_layer("other.bin"))
+    index = image_index((theirs, other_platform()), (mine, host_platform()))
+    repository = unique_repository("skopeo")
+    Pusher(registry.address).push(repository, index, "multi")
+    copy_to_layout(registry, repository, "multi", tmp_path / "single", "multi")
+    copy_to_layout(registry, repository, "multi", tmp_path / "all", "multi", "--all")
+
+    for store_path in ("single", "all"):
+        store = make_store(tmp_path / f"node-{store_path}", [tmp_path / store_path])
+        [record] = store.list()
+        assert record.id == mine.id, store_path
+        assert [m.name for m in store.mount_paths(mine.id)] == ["host.bin"]
+
+
+def test_a_docker_v2_artifact_kept_by_preserve_digests_is_read(tmp_path: Path, registry) -> None:
+    entry = artifact(layer(b"docker-typed layer", "weights.bin", media_type="application/vnd.docker.image.rootfs.diff.tar.gzip"),
+                     config=Blob(b'{"x": 1}', "application/vnd.example.config+json"), media_type=mt.DOCKER_MANIFEST,
+                     artifact_type=None)
+    repository = unique_repository("skopeo")
+    Pusher(registry.address).push(repository, entry, "v1")
+    copy_to_layout(registry, repository, "v1", tmp_path / "ro", "v1", "--preserve-digests")
+    [record] = make_store(tmp_path, [tmp_path / "ro"]).list()
+    assert (record.id, record.media_type) == (entry.id, mt.DOCKER_MANIFEST)
+
+
+def test_a_skopeo_layout_named_with_full_references_satisfies_pulls(tmp_path: Path, registry) -> None:
+    entry = artifact()
+    repository = unique_repository("skopeo")
+    reference = f"{registry.address}/{repository}:v1"
+    Pusher(registry.address).push(repository, entry, "v1")
+    copy_to_layout(registry, repository, "v1", tmp_path / "ro", reference)
+    store = make_store(tmp_path, [tmp_path / "ro"], [registry.address])
+    result = store.pull(reference)
+    assert result.skipped and result.record.repo_tags == [reference] and result.record.id == entry.id
+
+
+def test_skopeo_reads_the_main_store_by_full_reference(tmp_path: Path, registry) -> None:
+    entries = {tag: artifact(unique_layer(f"{tag}.bin")) for tag in ("v1", "v2")}
+    repository = unique_repository("skopeo")
+    for tag, entry in entries.items():
+        Pusher(registry.address).push(repository, entry, tag)
+    store = make_store(tmp_path, [], [registry.address])
+    for tag in entries:
+        store.pull(f"{registry.address}/{repository}:{tag}")
+
+    for tag, entry in entries.items():
+        raw = skopeo("inspect", "--raw", f"oci:{store.main.directory}:{registry.address}/{repository}:{tag}").stdout
+        assert raw == entry.raw  # the exact bytes: digests preserved
+
+    # And skopeo copies out of it into a layout another node serves read-only.
+    reference = f"{registry.address}/{repository}:v2"
+    (tmp_path / "exported").mkdir()
+    skopeo("copy", f"oci:{store.main.directory}:{reference}", f"oci:{tmp_path / 'exported' / 'artifacts'}:{reference}")
+    other = make_store(tmp_path / "node-b", [tmp_path / "exported"], [registry.address])
+    assert other.pull(reference).skipped and other.status(reference).id == entries["v2"].id
