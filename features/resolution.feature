@@ -1,0 +1,112 @@
+@resolution
+Feature: Resolving names and IDs across stores
+  A node may see the same artifact name in several places: in each read-only
+  store it was configured with, and in its own main store. Kubelet and crictl
+  ask for an artifact by name or by ID and must get one answer, the same on
+  every node that has the same stores. So the look-up order is fixed (the
+  read-only stores in configured order, then the main store, first hit wins),
+  names are exact (nothing is silently rewritten to Docker Hub), and anything
+  that is not a fully qualified name is an ID prefix.
+
+  Background:
+    Given a node with the read-only stores "first" and "second"
+
+  Rule: Read-only stores are consulted in configured order, then the main store; the first hit wins
+
+    @required
+    Scenario: The first read-only store wins over the second and over the main store
+      Given the main store holds artifact C as "llm:v1"
+      And the read-only store "first" holds artifact A as "llm:v1"
+      And the read-only store "second" holds artifact B as "llm:v1"
+      Then "llm:v1" resolves to artifact A
+
+    @required
+    Scenario: A later read-only store still wins over the main store
+      Given the main store holds artifact C as "llm:v1"
+      And the read-only store "second" holds artifact B as "llm:v1"
+      Then "llm:v1" resolves to artifact B
+
+    @required
+    Scenario: The main store answers for what no read-only store holds
+      Given the main store holds artifact C as "llm:v1"
+      And the read-only store "first" holds artifact A as "llm:v2"
+      Then "llm:v1" resolves to artifact C
+      And "llm:v2" resolves to artifact A
+
+    @required
+    Scenario: A name that no store holds is not found
+      Given the read-only store "first" holds artifact A as "llm:v1"
+      When the client asks for the status of "llm:v2"
+      Then it fails as not found
+
+  Rule: A name is looked up by its tag (":latest" when it has none) or by repository and digest
+
+    @required
+    Scenario: A name without a tag means ":latest"
+      Given the read-only store "second" holds artifact A as "llm:latest"
+      Then "llm" resolves to artifact A
+
+    @required
+    Scenario: A name with a digest finds the artifact with that digest, whichever tag it carries
+      Given the read-only store "first" holds artifact A as "llm:v1"
+      And the read-only store "second" holds artifact B as "llm:v1"
+      Then "llm@B" resolves to artifact B
+      And "llm@A" resolves to artifact A
+
+    @required
+    Scenario: A name with a digest must match the repository too
+      Given the read-only store "first" holds artifact A as "llm:v1"
+      When the client asks for the status of "embeddings@A"
+      Then it fails as not found
+
+    @required
+    Scenario: A reference with both a tag and a digest is an error
+      Given the read-only store "first" holds artifact A as "llm:v1"
+      When the client asks for the status of "llm:v1@A"
+      Then it fails as an invalid reference
+
+  Rule: Anything that is not a fully qualified name is an ID: a prefix of the manifest digest's hex
+
+    @required
+    Scenario Outline: An artifact is found by <which> of its ID
+      Given the read-only store "second" holds artifact A as "llm:v1"
+      Then <which> of the ID of artifact A resolves to artifact A
+
+      Examples:
+        | which                   |
+        | all 64 characters       |
+        | the first 12 characters |
+        | the first 3 characters  |
+
+    @required
+    Scenario: An ID prefix that matches two artifacts of one store is ambiguous, and the error names both
+      Given artifacts A and B whose IDs start with the same character
+      And the read-only store "first" holds artifact A as "llm:v1"
+      And the read-only store "first" holds artifact B as "llm:v2"
+      When the client asks for the status of the first character of the ID of artifact A
+      Then it fails as ambiguous, naming artifacts A and B
+
+    @required
+    Scenario: An ID prefix that matches in two stores resolves in the first of them
+      Given artifacts A and B whose IDs start with the same character
+      And the read-only store "first" holds artifact A as "llm:v1"
+      And the read-only store "second" holds artifact B as "llm:v2"
+      Then the first character of the ID of artifact A resolves to artifact A
+
+    @required
+    Scenario Outline: A short name such as "<name>" is not expanded to a Docker Hub name
+      Given the read-only store "first" holds artifact A named "docker.io/library/unknown:latest"
+      When the client asks for the status of the unqualified name "<name>"
+      Then it fails as not found
+
+      Examples:
+        | name                   |
+        | unknown                |
+        | unknown:latest         |
+        | library/unknown:latest |
+
+    @required
+    Scenario: A repository path without its registry host is not a name
+      Given the read-only store "first" holds artifact A as "llm:v1"
+      When the client asks for the status of "llm:v1" without its registry host
+      Then it fails as not found

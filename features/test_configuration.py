@@ -1,0 +1,5 @@
+"""Binds configuration.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("configuration.feature")

@@ -1,0 +1,5 @@
+"""Binds listing.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("listing.feature")

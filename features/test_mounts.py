@@ -1,0 +1,5 @@
+"""Binds mounts.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("mounts.feature")

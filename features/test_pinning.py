@@ -1,0 +1,5 @@
+"""Binds pinning.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("pinning.feature")

@@ -1,0 +1,5 @@
+"""Binds platforms.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("platforms.feature")

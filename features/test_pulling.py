@@ -1,0 +1,5 @@
+"""Binds pulling.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("pulling.feature")

@@ -1,0 +1,5 @@
+"""Binds purpose.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("purpose.feature")

@@ -1,0 +1,5 @@
+"""Binds removal.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("removal.feature")

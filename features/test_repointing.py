@@ -1,0 +1,5 @@
+"""Binds repointing.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("repointing.feature")

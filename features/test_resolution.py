@@ -1,0 +1,5 @@
+"""Binds resolution.feature: each scenario becomes a test."""
+
+from pytest_bdd import scenarios
+
+scenarios("resolution.feature")
