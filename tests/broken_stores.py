@@ -1,0 +1,188 @@
+"""Deliberately broken variants of the reference store.
+
+Each one gets a single rule of BEHAVIOUR.md wrong, the way a real runtime
+plausibly could. ``tests/test_mutation.py`` runs the conformance suite against
+every variant and requires at least one scenario to fail: a suite that lets a
+broken store pass is a suite that does not bite.
+
+Select one by hand with::
+
+    pytest features --reference-store-class tests.broken_stores:MainStoreFirst
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from artifact_conformance.simulator import mediatypes as mt
+from artifact_conformance.simulator.errors import NotFoundError
+from artifact_conformance.simulator.layout import LayoutReader
+from artifact_conformance.simulator.records import MountPath, PullResult, RemoveResult
+from artifact_conformance.simulator.reference import parse, try_parse
+from artifact_conformance.simulator.store import ArtifactStore
+
+
+class MainStoreFirst(ArtifactStore):
+    """Consults the main store before the read-only stores."""
+
+    def _snapshots(self):
+        yield self.main, self.main.snapshot()
+        for reader in self.additional:
+            snapshot = self._snapshot_or_skip(reader)
+            if snapshot is not None:
+                yield reader, snapshot
+
+
+class NoDeduplication(ArtifactStore):
+    """Lists every entry of every store, so a tag in two stores shows twice."""
+
+    def list(self):
+        return [self._record(e, r) for r, s in self._snapshots() for e in s.entries]
+
+
+class MainStoreAsCache(ArtifactStore):
+    """Treats a tag already in the main store as fresh: never re-pulls it."""
+
+    def pull(self, reference, credentials=None):
+        ref = parse(reference)
+        hits = self.main.snapshot().find_by_reference(ref)
+        in_read_only = any(s.find_by_reference(ref) for s in map(self._snapshot_or_skip, self.additional) if s)
+        if hits and not in_read_only:
+            return PullResult(self._record(hits[0], self.main), skipped=True)
+        return super().pull(reference, credentials)
+
+
+class ReadOnlyUnpinned(ArtifactStore):
+    """Reports read-only artifacts as unpinned, exposing them to image GC."""
+
+    def _record(self, entry, reader):
+        record = super()._record(entry, reader)
+        if record.read_only and not self.pins.matches_any(*record.repo_tags, *record.repo_digests):
+            return type(record)(**{**record.to_json(), "pinned": False})
+        return record
+
+
+class RemovesFromReadOnlyStores(ArtifactStore):
+    """Deletes the read-only copy too: writes to a store it must never modify."""
+
+    def remove(self, name_or_id):
+        result = super().remove(name_or_id)
+        try:
+            record = self.status(name_or_id)
+        except NotFoundError:
+            return result
+        if record.read_only:
+            shutil.rmtree(record.store, ignore_errors=True)
+        return result
+
+
+class PullsNotSkipped(ArtifactStore):
+    """Always downloads, even when a read-only store already holds the reference."""
+
+    def pull(self, reference, credentials=None):
+        ref = parse(reference)
+        self._pull_into_main(ref, credentials)
+        return super().pull(reference, credentials)
+
+
+class NormalisesShortNames(ArtifactStore):
+    """Expands `unknown` or `models/llm:v1` to docker.io names, as image tools do."""
+
+    def _resolve(self, name_or_id):
+        if try_parse(name_or_id) is None and not _is_hex(name_or_id):
+            repository, _, tag = name_or_id.partition(":")
+            if "/" not in repository:
+                repository = f"library/{repository}"
+            name_or_id = f"docker.io/{repository}:{tag or 'latest'}"
+        return super()._resolve(name_or_id)
+
+
+class MountsUnsafeTitles(ArtifactStore):
+    """Mounts layers whose titles hold '/', '..' or an absolute path."""
+
+    def mount_paths(self, name_or_id):
+        entry, reader = self._resolve(name_or_id)
+        return [
+            MountPath(mt.layer_name(layer), str(reader.blob_path(layer["digest"])), layer["digest"], layer.get("size", 0))
+            for layer in entry.layers
+            if mt.layer_name(layer)
+        ]
+
+
+class HidesUnnamedArtifacts(ArtifactStore):
+    """Lists only artifacts with a usable name."""
+
+    def list(self):
+        return [r for r in super().list() if r.reference is not None]
+
+
+class AcceptsContainerImages(ArtifactStore):
+    """Stores container images in the artifact store instead of refusing them."""
+
+    def _pull_into_main(self, ref, credentials):
+        original = mt.is_container_image
+        mt.is_container_image = lambda media_type, manifest: False
+        try:
+            return super()._pull_into_main(ref, credentials)
+        finally:
+            mt.is_container_image = original
+
+
+class CreatesMissingStores(ArtifactStore):
+    """Creates an empty layout where a configured read-only store is missing."""
+
+    def __init__(self, config, registry=None):
+        for path in config.additional_artifact_stores:
+            layout = config.store_dir(path)
+            if not (layout / "index.json").exists():
+                layout.mkdir(parents=True, exist_ok=True)
+                (layout / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+                (layout / "index.json").write_text('{"schemaVersion":2,"manifests":[]}')
+        super().__init__(config, registry)
+
+
+class OneBadStoreFailsAll(ArtifactStore):
+    """Lets a damaged read-only store's error escape instead of skipping the store."""
+
+    def _snapshot_or_skip(self, reader: LayoutReader):
+        if reader.directory.exists():
+            return reader.snapshot()
+        return super()._snapshot_or_skip(reader)
+
+
+class NoRemovalByID(ArtifactStore):
+    """Removes by name only: kubelet's GC, which removes by ID, reclaims nothing."""
+
+    def remove(self, name_or_id):
+        if try_parse(name_or_id) is None:
+            return RemoveResult([], self._still_visible(name_or_id))
+        return super().remove(name_or_id)
+
+
+class TrustsBlobContent(ArtifactStore):
+    """Hands out layer blobs for mounting without checking their digests."""
+
+    def _verified_blob(self, reader, digest, what):
+        return reader.blob_path(digest)
+
+
+VARIANTS = [
+    MainStoreFirst,
+    NoDeduplication,
+    MainStoreAsCache,
+    ReadOnlyUnpinned,
+    RemovesFromReadOnlyStores,
+    PullsNotSkipped,
+    NormalisesShortNames,
+    MountsUnsafeTitles,
+    HidesUnnamedArtifacts,
+    AcceptsContainerImages,
+    CreatesMissingStores,
+    OneBadStoreFailsAll,
+    NoRemovalByID,
+    TrustsBlobContent,
+]
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text.removeprefix("sha256:")) and bool(text)
