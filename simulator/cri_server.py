@@ -47,6 +47,8 @@ Calls (CRI semantics, as CRI-O implements them for artifacts):
 - ``ListImages``: every artifact. With a filter, the filter's image is looked
   up like ``ImageStatus`` (by name, name:tag, name@digest or ID prefix) and the
   response holds that one artifact or nothing: CRI-O treats the filter so.
+  A filter that is not a valid reference is INVALID_ARGUMENT, as for
+  ImageStatus.
 - ``RemoveImage``: idempotent; an image that is not there (or only in a
   read-only store) is a success.
 - ``ImageFsInfo``: the main store's directory (``<root>/artifacts``): bytes

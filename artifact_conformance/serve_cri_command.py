@@ -1,0 +1,71 @@
+"""``artifact-conformance serve-cri``: the reference store as a CRI v1 ImageService.
+
+    artifact-conformance serve-cri --listen unix:///run/ref.sock --config crio.toml
+    artifact-conformance serve-cri --listen tcp://127.0.0.1:0 --config crio.toml
+
+Serves until SIGTERM or SIGINT, then stops taking calls, gives running ones a
+grace period, removes the unix socket and exits 0. When it is ready it writes
+one line to stderr: ``serving CRI ImageService on ADDRESS`` (with the real
+port for ``tcp://HOST:0``). A configuration the store refuses is one
+``artifact-conformance: error: ...`` line and exit status 1, as CRI-O refuses
+to start. Warnings (a store skipped, an entry hidden) go to stderr as
+``warning: ...`` lines, each once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from artifact_conformance.simulator.config import StoreConfig
+from artifact_conformance.simulator.cri_server import DEFAULT_GRACE_S, DEFAULT_WORKERS, CriServer, ListenAddress
+from artifact_conformance.simulator.store import ArtifactStore
+
+READY_LINE = "serving CRI ImageService on {address}"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve-cri", help="serve the reference store as a CRI v1 ImageService (gRPC) until SIGTERM",
+        description="Serve the reference artifact store over CRI v1 (ImageService; RuntimeService.Version "
+        "only) on a unix socket or TCP port, configured by a CRI-O style TOML file.",
+    )
+    parser.add_argument("--listen", required=True, metavar="ADDRESS",
+                        help="unix:///ABSOLUTE/PATH or tcp://HOST:PORT (port 0 picks a free port)")
+    parser.add_argument("--config", required=True, metavar="FILE",
+                        help="CRI-O style TOML configuration ([crio] root, [crio.runtime] "
+                        "additional_artifact_stores, [crio.image] pinned_images, insecure_registries)")
+    parser.add_argument("--grace", type=float, default=DEFAULT_GRACE_S, metavar="SECONDS",
+                        help=f"how long running calls may finish after SIGTERM (default {DEFAULT_GRACE_S:g})")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
+                        help=f"calls served at once (default {DEFAULT_WORKERS})")
+    parser.set_defaults(handler=lambda args: _serve(args, parser))
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        listen = ListenAddress.parse(args.listen)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    # Signals first: a SIGTERM that arrives while the store opens still stops us cleanly.
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
+    try:
+        store = ArtifactStore(StoreConfig.from_toml(args.config))  # ConfigError: one line, exit 1 (cli)
+        server = CriServer(store, listen, workers=args.workers)
+        address = server.start()
+        try:
+            print(READY_LINE.format(address=address), file=sys.stderr, flush=True)
+            while not stop.wait(3600):
+                pass
+        finally:
+            server.stop(args.grace)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
