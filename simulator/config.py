@@ -10,6 +10,12 @@ Only the keys the feature uses are read::
     pinned_images = ["registry.example/models/*"]
     insecure_registries = ["127.0.0.1:5000"]
     global_auth_file = "/etc/crio/auth.json"
+    pull_progress_timeout = "10s"
+
+``pull_progress_timeout`` is CRI-O's knob (a Go duration): a pull that makes no
+progress for that long is given up. CRI-O reads "0s" as "never time out"; the
+reference store never waits forever, so 0 (the default) means its built-in
+read timeout, 60 s (``registry_client.TIMEOUT``).
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from pathlib import Path
 from .errors import ConfigError
 
 STORE_PATH_MAX = 256
+# Go's time.ParseDuration units, in seconds.
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 STORE_PATH_CHARS = re.compile(r"/[a-zA-Z0-9/._-]*")  # use fullmatch: "$" accepts a trailing newline
 ARTIFACTS_DIR = "artifacts"
 
@@ -34,6 +43,8 @@ class StoreConfig:
     pinned_images: tuple[str, ...] = ()
     insecure_registries: tuple[str, ...] = ()
     global_auth_file: Path | None = None
+    # Seconds without progress after which a pull is given up; 0: the built-in default.
+    pull_progress_timeout: float = 0.0
     # Where each store's layout lives under its configured path (CRI-O: "artifacts").
     artifacts_subdir: str = ARTIFACTS_DIR
     source: str = field(default="<in memory>", compare=False)
@@ -54,6 +65,7 @@ class StoreConfig:
         insecure_registries: list[str] | tuple[str, ...] = (),
         global_auth_file: str | None = None,
         source: str = "<in memory>",
+        pull_progress_timeout: float | str = 0.0,
     ) -> "StoreConfig":
         """Validate raw values and build a config; raise ConfigError naming what is wrong."""
         root_text = os.fspath(root)
@@ -70,6 +82,7 @@ class StoreConfig:
             pinned_images=tuple(pinned_images),
             insecure_registries=tuple(insecure_registries),
             global_auth_file=Path(global_auth_file) if global_auth_file else None,
+            pull_progress_timeout=_timeout(pull_progress_timeout, source),
             source=source,
         )
 
@@ -91,6 +104,7 @@ class StoreConfig:
             pinned_images=_strings(image, "pinned_images", path),
             insecure_registries=_strings(image, "insecure_registries", path),
             global_auth_file=_string(image, "global_auth_file", path, "") or None,
+            pull_progress_timeout=_string(image, "pull_progress_timeout", path, "0s"),
             source=os.fspath(path),
         )
 
@@ -127,6 +141,34 @@ def validate_store_path(raw: object, root: Path, source: str = "<in memory>") ->
         if candidate in main.parents:
             raise ConfigError(f"{what} contains the main store's root {str(root)!r}")
     return path
+
+
+def parse_duration(text: str) -> float:
+    """A Go duration ("1m30s", "500ms", "0") in seconds; ValueError when it is not one."""
+    if text == "0":
+        return 0.0
+    position, total = 0, 0.0
+    while position < len(text):
+        match = _DURATION_PART.match(text, position)
+        if not match or match[1] in ("", "."):
+            raise ValueError(f"{text!r} is not a duration like \"10s\", \"1m30s\" or \"500ms\"")
+        total += float(match[1]) * _DURATION_UNITS[match[2]]
+        position = match.end()
+    if not text:
+        raise ValueError("an empty string is not a duration")
+    return total
+
+
+def _timeout(value: float | str, source: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ConfigError(f"{source}: pull_progress_timeout {value!r} must be a duration such as \"10s\"")
+    try:
+        seconds = parse_duration(value) if isinstance(value, str) else float(value)
+    except ValueError as e:
+        raise ConfigError(f"{source}: pull_progress_timeout: {e}") from e
+    if not 0 <= seconds < float("inf"):
+        raise ConfigError(f"{source}: pull_progress_timeout {value!r} must not be negative")
+    return seconds
 
 
 def _table(data: dict, key: str, path) -> dict:

@@ -25,10 +25,14 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
+        return sha256_stream(f)
+
+
+def sha256_stream(source: BinaryIO) -> str:
+    h = hashlib.sha256()
+    while chunk := source.read(CHUNK):
+        h.update(chunk)
     return "sha256:" + h.hexdigest()
 
 

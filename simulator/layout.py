@@ -11,17 +11,26 @@ same size could keep the same key, so the bytes are read and compared (the
 "racily clean" rule git uses for its index). Reading is cheap; parsing is not.
 
 Damage is contained: an entry whose manifest is missing, unreadable, not
-JSON, or does not match its digest is left out with a warning; a store whose
-``index.json`` cannot be read or parsed raises ``CorruptStoreError``, which
-the layered store turns into "skip this store".
+JSON, malformed, or does not match its digest is left out with a warning; a
+store whose ``index.json`` cannot be read or parsed raises
+``CorruptStoreError``, which the layered store turns into "skip this store".
+
+A read-only store is untrusted input (see SECURITY.md). Files are opened so
+that nothing in a store can block or redirect a read: only regular files are
+read (a named pipe or a device is refused without waiting for a writer), and a
+blob that is a symbolic link is not followed. JSON is parsed only within size
+and token bounds, so a hostile ``index.json`` cannot make the parser allocate
+gigabytes, and its nesting depth cannot crash it.
 """
 
 from __future__ import annotations
 
 import bisect
+import errno
 import json
 import logging
 import os
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +46,13 @@ log = logging.getLogger(__name__)
 # index.json and manifests are small documents; anything larger is hostile or broken.
 INDEX_JSON_MAX = 64 << 20
 MANIFEST_MAX = 4 << 20
+# Parsed JSON costs far more memory than its text: 64 MiB of "{}," is 22 million
+# dicts, 1.7 GB in CPython. Counting "{", "[" and "," bounds the number of values
+# before parsing (an index of 100,000 named entries has about 700,000).
+INDEX_JSON_TOKENS_MAX = 4_000_000
+MANIFEST_TOKENS_MAX = 400_000
+# A store with thousands of broken entries warns about the first few, then sums up.
+ENTRY_WARNINGS_MAX = 20
 # A file whose mtime or ctime is this recent may still change without changing them.
 RACY_WINDOW_NS = 3 * 10**9
 
@@ -44,6 +60,64 @@ RACY_WINDOW_NS = 3 * 10**9
 def stat_is_settled(st: os.stat_result, now_ns: int) -> bool:
     """True when a later change to the file must show in its stat key."""
     return max(st.st_mtime_ns, st.st_ctime_ns) + RACY_WINDOW_NS < now_ns
+
+
+def open_regular(path: Path, what: str, follow_symlinks: bool = False):
+    """Open ``path`` for reading, only if it is a regular file.
+
+    Never blocks: a named pipe is opened non-blocking and then refused, as is
+    a device. With ``follow_symlinks`` False a symbolic link is refused too,
+    so a blob cannot be served from outside its store.
+    Raises CorruptStoreError naming ``what`` and the path.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as e:
+        raise CorruptStoreError(f"{what} is missing ({path})") from e
+    except OSError as e:
+        if e.errno == errno.ELOOP and not follow_symlinks:
+            raise CorruptStoreError(f"{what} is a symbolic link ({path} -> {_link_target(path)}); not followed") from e
+        raise CorruptStoreError(f"{what} cannot be read ({path}): {e.strerror}") from e
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise CorruptStoreError(f"{what} is not a regular file ({path} is a {_file_kind(mode)}); not read")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "named pipe"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"), (stat.S_ISLNK, "symbolic link")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def load_json_bounded(raw: bytes, tokens_max: int, what: str) -> object:
+    """Parse JSON whose value count is at most about ``tokens_max``; ValueError otherwise.
+
+    Counting is a cheap upper bound (a "{" inside a string counts too); the
+    nesting depth is bounded by the parser itself (RecursionError, reported
+    as ValueError here)."""
+    tokens = raw.count(b"{") + raw.count(b"[") + raw.count(b",")
+    if tokens > tokens_max:
+        raise ValueError(f"{what} has about {tokens} JSON values, more than the {tokens_max} allowed")
+    try:
+        return json.loads(raw)
+    except RecursionError as e:
+        raise ValueError(f"{what} is nested too deeply to parse") from e
 
 
 @dataclass(frozen=True)
@@ -158,10 +232,8 @@ class LayoutReader:
         """Read a small blob whole and verify it; errors name the blob and the store."""
         path = self.blob_path(digest)
         try:
-            with open(path, "rb") as f:
+            with open_regular(path, f"{self.label}: {what} blob {digest}") as f:
                 data = f.read(limit + 1)
-        except FileNotFoundError as e:
-            raise CorruptStoreError(f"{self.label}: {what} blob {digest} is missing ({path})") from e
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: {what} blob {digest} cannot be read: {e.strerror}") from e
         if len(data) > limit:
@@ -200,7 +272,8 @@ class LayoutReader:
 
     def _read_index_bytes(self) -> bytes:
         try:
-            with open(self.index_path, "rb") as f:
+            # index.json may be a symbolic link (a store switched atomically); blobs may not.
+            with open_regular(self.index_path, f"{self.label}: {self.index_path}", follow_symlinks=True) as f:
                 raw = f.read(INDEX_JSON_MAX + 1)
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: cannot read {self.index_path}: {e.strerror}") from e
@@ -210,8 +283,8 @@ class LayoutReader:
 
     def _decode_index(self, raw: bytes) -> dict:
         try:
-            index = json.loads(raw)
-        except (ValueError, RecursionError) as e:
+            index = load_json_bounded(raw, INDEX_JSON_TOKENS_MAX, str(self.index_path))
+        except ValueError as e:
             raise CorruptStoreError(f"{self.label}: {self.index_path} is not valid JSON: {e}") from e
         if not isinstance(index, dict) or not isinstance(index.get("manifests", []), list):
             raise CorruptStoreError(f"{self.label}: {self.index_path} is not an OCI image index (no manifests list)")
@@ -220,16 +293,24 @@ class LayoutReader:
     def _parse(self, index: dict) -> Snapshot:
         entries: list[ArtifactEntry] = []
         warnings: list[str] = []
+        skipped = 0
         for position, descriptor in enumerate(index.get("manifests", [])):
             try:
                 entry = self._entry(position, descriptor)
-            except (ArtifactStoreError, ValueError, TypeError, KeyError, RecursionError) as e:
-                message = f"{self.label}: index.json entry {position} skipped: {e}"
-                log.warning(message)
-                warnings.append(message)
+            except (ArtifactStoreError, ValueError, TypeError, KeyError, AttributeError, ArithmeticError,
+                    RecursionError) as e:
+                skipped += 1
+                if skipped <= ENTRY_WARNINGS_MAX:
+                    message = f"{self.label}: index.json entry {position} skipped: {e}"
+                    log.warning(message)
+                    warnings.append(message)
                 continue
             if entry is not None:
                 entries.append(entry)
+        if skipped > ENTRY_WARNINGS_MAX:
+            message = f"{self.label}: {skipped - ENTRY_WARNINGS_MAX} more index.json entries skipped ({skipped} in all)"
+            log.warning(message)
+            warnings.append(message)
         return Snapshot.build(entries, warnings)
 
     def _entry(self, position: int, descriptor: object) -> ArtifactEntry | None:
@@ -243,6 +324,8 @@ class LayoutReader:
         except InvalidReferenceError as e:
             raise CorruptStoreError(str(e)) from e
         annotations = descriptor.get("annotations") or {}
+        if not isinstance(annotations, dict):
+            raise CorruptStoreError("descriptor annotations are not an object")
         ref_name = annotations.get(mt.ANNOTATION_REF_NAME)
         ref_name = ref_name if isinstance(ref_name, str) else None
         document, media_type = self.manifest(digest, descriptor.get("mediaType"))
@@ -273,11 +356,14 @@ class LayoutReader:
             return cached
         raw = self.read_blob(digest, MANIFEST_MAX, "manifest")
         try:
-            document = json.loads(raw)
-        except (ValueError, RecursionError) as e:
-            raise CorruptStoreError(f"{self.label}: manifest {digest} is not valid JSON") from e
+            document = load_json_bounded(raw, MANIFEST_TOKENS_MAX, f"manifest {digest}")
+        except ValueError as e:
+            raise CorruptStoreError(f"{self.label}: manifest {digest} is not valid JSON: {e}") from e
         if not isinstance(document, dict):
             raise CorruptStoreError(f"{self.label}: manifest {digest} is not a JSON object")
+        problem = mt.document_problem(document)
+        if problem:
+            raise CorruptStoreError(f"{self.label}: manifest {digest} is malformed: {problem}")
         result = (document, mt.media_type_of(document, declared_media_type))
         self._manifests[digest] = result
         return result

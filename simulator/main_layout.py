@@ -6,6 +6,13 @@ temporary file and ``rename``; both happen under an exclusive lock file that
 lives beside the layout (``<root>/artifacts.lock``), never inside a read-only
 store. A failed or interrupted pull therefore leaves the main store as it
 was: no half-written artifact is ever listed.
+
+A pull killed outright (SIGKILL, a crash, power loss) cannot clean up after
+itself, so each staging directory carries a lock file its pull holds (flock)
+while it lives. Whenever a store starts or a pull begins, the staging
+directories whose lock nobody holds any more, and temporary index files a
+killed writer left in the layout, are removed, under the store lock. A live
+pull in another process keeps its lock, so its directory is never touched.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from .layout import LayoutReader
 log = logging.getLogger(__name__)
 
 OCI_LAYOUT = {"imageLayoutVersion": "1.0.0"}
+STAGING_PREFIX = "pull-"
+STAGING_LOCK = ".lock"
 EMPTY_INDEX = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}
 
 
@@ -61,6 +70,23 @@ class Staging:
         return True
 
 
+def _claimed(lock_path: Path) -> bool:
+    """Whether a live pull holds this staging lock (a missing lock: nobody does)."""
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing releases the lock we may have taken
+    return False
+
+
 class MainLayout(LayoutReader):
     def __init__(self, directory: Path, lock_path: Path, staging_root: Path):
         super().__init__(directory, label=f"main store {directory}")
@@ -68,9 +94,11 @@ class MainLayout(LayoutReader):
         self.staging_root = staging_root
 
     def ensure_created(self) -> None:
-        """Create an empty layout where there is none; never touch an existing one."""
+        """Create an empty layout where there is none; never touch an existing one
+        (beyond removing what interrupted pulls left behind)."""
         (self.directory / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
         with self.locked():
+            self._remove_leftovers()
             if not (self.directory / "oci-layout").exists():
                 self._write_json(self.directory / "oci-layout", OCI_LAYOUT)
             if not self.index_path.exists():
@@ -89,11 +117,33 @@ class MainLayout(LayoutReader):
     @contextlib.contextmanager
     def staging(self) -> Iterator[Staging]:
         self.staging_root.mkdir(parents=True, exist_ok=True)
-        directory = Path(tempfile.mkdtemp(prefix="pull-", dir=self.staging_root))
+        # Created and claimed under the store lock, so that no sweep sees it unclaimed.
+        with self.locked():
+            self._remove_leftovers()
+            directory = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.staging_root))
+            claim = os.open(directory / STAGING_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fcntl.flock(claim, fcntl.LOCK_EX)
         try:
             yield Staging(directory, self)
         finally:
             shutil.rmtree(directory, ignore_errors=True)
+            os.close(claim)
+
+    def _remove_leftovers(self) -> None:
+        """Remove staging directories of dead pulls and temporary index files of
+        dead writers (callers hold the store lock, as every writer does)."""
+        if self.staging_root.is_dir():
+            for entry in self.staging_root.iterdir():
+                if entry.name.startswith(STAGING_PREFIX) and not entry.is_symlink() and entry.is_dir() \
+                        and not _claimed(entry / STAGING_LOCK):
+                    log.info("%s: removing %s, left by an interrupted pull", self.label, entry)
+                    shutil.rmtree(entry, ignore_errors=True)
+        if self.directory.is_dir():
+            for entry in self.directory.iterdir():
+                if entry.name.startswith((".index.json.", ".oci-layout.")) and entry.is_file():
+                    log.info("%s: removing %s, left by an interrupted write", self.label, entry)
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
 
     def read_index_fresh(self) -> dict:
         """index.json as it is on disk now (callers hold the lock)."""

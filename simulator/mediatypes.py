@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -20,6 +21,9 @@ IMAGE_CONFIG_TYPES = ("", OCI_IMAGE_CONFIG, DOCKER_IMAGE_CONFIG)
 ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"
 ANNOTATION_TITLE = "org.opencontainers.image.title"
 ANNOTATION_MODELPACK_FILEPATH = "org.cnai.model.filepath"
+
+# OCI image-spec descriptor digest grammar: algorithm ":" encoded.
+_DIGEST_SHAPE = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 
 _MACHINE_TO_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
                       "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
@@ -70,4 +74,62 @@ def unsafe_name_reason(name: str) -> str | None:
         return "contains '..'"
     if name in ("", "."):
         return "is empty or '.'"
+    return None
+
+
+def document_problem(document: dict) -> str | None:
+    """What makes a manifest or index unusable as data, or None.
+
+    Checks the types of every field the store reads (descriptors, sizes,
+    annotations, platforms), so that a hostile document (a size that is a
+    string, layers that are numbers, annotations that are a list) is refused
+    as malformed instead of failing later, somewhere else, with a TypeError.
+    """
+    for key in ("mediaType", "artifactType"):
+        if key in document and not isinstance(document[key], str):
+            return f"{key} is not a string"
+    problem = _annotations_problem(document.get("annotations"), "annotations")
+    if problem:
+        return problem
+    if document.get("config") is not None:
+        problem = descriptor_problem(document["config"], "config")
+        if problem:
+            return problem
+    for key in ("layers", "manifests"):
+        items = document.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            return f"{key} is not a list"
+        for position, item in enumerate(items):
+            problem = descriptor_problem(item, f"{key}[{position}]")
+            if problem:
+                return problem
+            platform_ = item.get("platform")
+            if platform_ is not None and not (isinstance(platform_, dict) and
+                                              all(isinstance(v, str) for k, v in platform_.items()
+                                                  if k in ("os", "architecture", "variant"))):
+                return f"{key}[{position}].platform is not an object of strings"
+    return None
+
+
+def descriptor_problem(descriptor: object, what: str) -> str | None:
+    if not isinstance(descriptor, dict):
+        return f"{what} is not an object"
+    digest = descriptor.get("digest")
+    if not isinstance(digest, str) or not _DIGEST_SHAPE.fullmatch(digest):
+        return f"{what}.digest {digest!r:.80} is not a digest"
+    size = descriptor.get("size", 0)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        return f"{what}.size {size!r:.40} is not a non-negative integer"
+    if "mediaType" in descriptor and not isinstance(descriptor["mediaType"], str):
+        return f"{what}.mediaType is not a string"
+    return _annotations_problem(descriptor.get("annotations"), f"{what}.annotations")
+
+
+def _annotations_problem(annotations: object, what: str) -> str | None:
+    if annotations is None:
+        return None
+    if not isinstance(annotations, dict) or not all(isinstance(v, str) for v in annotations.values()):
+        return f"{what} is not an object of strings"
     return None

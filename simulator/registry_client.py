@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +24,21 @@ import requests
 from . import mediatypes as mt
 from .digests import copy_verified, parse_digest, sha256_bytes
 from .errors import ConfigError, DigestMismatchError, NotFoundError, RegistryError
+from .layout import MANIFEST_TOKENS_MAX, load_json_bounded
 from .reference import Reference
 
 log = logging.getLogger(__name__)
 
 MANIFEST_MAX = 4 << 20
 TIMEOUT = (10, 60)  # connect, read: a stalled registry fails the pull instead of hanging it
+
+
+def timeouts(progress_timeout: float | None) -> tuple[float, float]:
+    """(connect, read) timeouts for requests. The read timeout is the longest wait
+    for the next byte: CRI-O's ``pull_progress_timeout`` when set, else TIMEOUT."""
+    if not progress_timeout:
+        return TIMEOUT
+    return (min(TIMEOUT[0], progress_timeout), progress_timeout)
 
 
 @dataclass(frozen=True)
@@ -40,9 +50,11 @@ class Credentials:
 class _Registry(oras.provider.Registry):
     """oras-py's client with one request per call and Basic challenges answered."""
 
-    def __init__(self, hostname: str, insecure: bool, credentials: Credentials | None):
+    def __init__(self, hostname: str, insecure: bool, credentials: Credentials | None,
+                 timeout: tuple[float, float] = TIMEOUT):
         super().__init__(hostname=hostname, insecure=insecure, auth_backend="token")
         self.credentials = credentials
+        self.timeout = timeout
         if credentials:
             self.auth.set_basic_auth(credentials.username, credentials.password)
 
@@ -68,7 +80,10 @@ class _Registry(oras.provider.Registry):
 
     def _send(self, method, url, headers, stream):
         try:
-            return self.session.request(method, url, headers=headers, stream=stream, timeout=TIMEOUT, verify=self._tls_verify)
+            return self.session.request(method, url, headers=headers, stream=stream, timeout=self.timeout,
+                                        verify=self._tls_verify)
+        except requests.Timeout as e:
+            raise RegistryError(f"{method} {url} failed: no progress for {self.timeout[1]} s: {e}") from e
         except requests.RequestException as e:
             raise RegistryError(f"{method} {url} failed: {e}") from e
 
@@ -76,18 +91,23 @@ class _Registry(oras.provider.Registry):
 class RegistryClient:
     """Fetches manifests and blobs for the store, one registry connection pool per host."""
 
-    def __init__(self, insecure_registries: tuple[str, ...] = (), auth_file: Path | None = None):
+    def __init__(self, insecure_registries: tuple[str, ...] = (), auth_file: Path | None = None,
+                 progress_timeout: float | None = None):
         self.insecure_registries = {h.lower() for h in insecure_registries}
         self.auth_file = auth_file
+        self.timeout = timeouts(progress_timeout)
         self._clients: dict[str, _Registry] = {}
+        self._lock = threading.Lock()
 
     def _client(self, domain: str, credentials: Credentials | None = None) -> _Registry:
         key = domain.lower()
         if credentials is not None:
-            return _Registry(domain, key in self.insecure_registries, credentials)
-        if key not in self._clients:
-            self._clients[key] = _Registry(domain, key in self.insecure_registries, self._stored_credentials(domain))
-        return self._clients[key]
+            return _Registry(domain, key in self.insecure_registries, credentials, self.timeout)
+        with self._lock:  # concurrent pulls share one client (and its connection pool) per host
+            if key not in self._clients:
+                self._clients[key] = _Registry(domain, key in self.insecure_registries,
+                                               self._stored_credentials(domain), self.timeout)
+            return self._clients[key]
 
     def _stored_credentials(self, domain: str) -> Credentials | None:
         if not self.auth_file:
@@ -124,9 +144,11 @@ class RegistryClient:
         if served_digest and served_digest != digest:
             log.warning("%s: Docker-Content-Digest %s differs from the content's %s", url, served_digest, digest)
         try:
-            document = json.loads(data)
+            document = load_json_bounded(data, MANIFEST_TOKENS_MAX, f"manifest {ref}")
         except ValueError as e:
-            raise RegistryError(f"manifest {ref} from {url} is not valid JSON") from e
+            raise RegistryError(f"manifest {ref} from {url} is not valid JSON: {e}") from e
+        if not isinstance(document, dict):
+            raise RegistryError(f"manifest {ref} from {url} is not a JSON object")
         media_type = mt.media_type_of(document, response.headers.get("Content-Type", "").split(";")[0].strip())
         return data, media_type, digest
 
@@ -154,7 +176,7 @@ class RegistryClient:
         try:
             errors = json.loads(response.raw.read(65536, decode_content=True) or b"{}").get("errors") or []
             detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors if isinstance(e, dict))
-        except (ValueError, AttributeError, requests.RequestException):
+        except (ValueError, AttributeError, RecursionError, requests.RequestException):
             pass
         detail = f" ({detail})" if detail else ""
         if response.status_code == 404:

@@ -7,16 +7,16 @@ contract every method implements.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import stat
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import mediatypes as mt
 from .config import StoreConfig
-from .digests import sha256_file
+from .digests import sha256_stream
 from .errors import (
     AmbiguousIDError,
     ArtifactStoreError,
@@ -26,7 +26,17 @@ from .errors import (
     NotFoundError,
     RegistryError,
 )
-from .layout import ArtifactEntry, LayoutReader, Snapshot, is_hex_prefix, select_platform, stat_is_settled
+from .layout import (
+    MANIFEST_TOKENS_MAX,
+    ArtifactEntry,
+    LayoutReader,
+    Snapshot,
+    is_hex_prefix,
+    load_json_bounded,
+    open_regular,
+    select_platform,
+    stat_is_settled,
+)
 from .main_layout import MainLayout, Staging
 from .pinning import PinnedImages
 from .records import ArtifactRecord, MountPath, PullResult, RemoveResult
@@ -35,6 +45,9 @@ from .registry_client import Credentials, RegistryClient
 from .warnings_log import WarningLog
 
 log = logging.getLogger(__name__)
+
+# Blobs of one pull fetched at once (skopeo, too, fetches layers in parallel).
+PARALLEL_BLOB_FETCHES = 4
 
 
 class ArtifactStore:
@@ -52,7 +65,8 @@ class ArtifactStore:
             LayoutReader(config.store_dir(path), label=f"additional artifact store {path}")
             for path in config.additional_artifact_stores
         ]
-        self.registry = registry or RegistryClient(config.insecure_registries, config.global_auth_file)
+        self.registry = registry or RegistryClient(config.insecure_registries, config.global_auth_file,
+                                                   progress_timeout=config.pull_progress_timeout or None)
         self._verified_blobs: set[tuple] = set()
         for reader in self.additional:  # warn at start-up about stores that cannot be opened
             self._snapshot_or_skip(reader)
@@ -225,7 +239,10 @@ class ArtifactStore:
         if key not in self._verified_blobs:
             settled = stat_is_settled(st, time.time_ns())
             try:
-                actual = sha256_file(str(path))
+                # Opened without following links and without blocking: the file may have been
+                # swapped for a link or a named pipe since the lstat above.
+                with open_regular(path, f"{reader.label}: layer {digest} of {what}") as f:
+                    actual = sha256_stream(f)
             except OSError as e:
                 raise CorruptStoreError(f"{reader.label}: layer {digest} of {what} cannot be read: {e.strerror}") from e
             if actual != digest:
@@ -238,11 +255,11 @@ class ArtifactStore:
 
     def _pull_into_main(self, ref: Reference, credentials: Credentials | None) -> dict:
         data, media_type, digest = self.registry.fetch_manifest(ref, credentials=credentials)
-        document = _json(data, ref)
+        document = _json(data, ref, digest)
         if mt.is_index(media_type, document):
             child = select_platform(document, f"{ref}: index {digest}")
             data, media_type, digest = self.registry.fetch_manifest(ref, child["digest"], credentials)
-            document = _json(data, ref)
+            document = _json(data, ref, digest)
         if media_type not in mt.MANIFEST_TYPES and not (not media_type and "layers" in document):
             raise RegistryError(f"{ref}: registry served media type {media_type!r}, not an OCI or Docker manifest")
         if mt.is_container_image(media_type, document):
@@ -252,9 +269,9 @@ class ArtifactStore:
                 "not an artifact; the artifact store does not hold container images"
             )
         with self.main.staging() as staging:
-            for blob in [document.get("config"), *(document.get("layers") or [])]:
-                if isinstance(blob, dict) and blob.get("digest"):
-                    self._stage_blob(staging, ref, blob, credentials)
+            blobs = {b["digest"]: b for b in [document.get("config"), *(document.get("layers") or [])]
+                     if isinstance(b, dict) and b.get("digest")}
+            self._stage_blobs(staging, ref, list(blobs.values()), credentials)
             manifest_path = staging.path_for(digest)
             manifest_path.write_bytes(data)  # verified above: digest was computed from these bytes
             staging.adopt(digest)
@@ -264,6 +281,23 @@ class ArtifactStore:
             self.main.commit(staging, lambda manifests: _repoint(manifests, name, descriptor))
         return descriptor
 
+    def _stage_blobs(self, staging: Staging, ref: Reference, blobs: list[dict], credentials: Credentials | None) -> None:
+        """Fetch several blobs at once: a many-layer artifact is bound by round trips,
+        not bandwidth. The first failure cancels what has not started and is raised."""
+        if len(blobs) <= 1:
+            for blob in blobs:
+                self._stage_blob(staging, ref, blob, credentials)
+            return
+        with ThreadPoolExecutor(max_workers=min(PARALLEL_BLOB_FETCHES, len(blobs)), thread_name_prefix="pull") as pool:
+            futures = [pool.submit(self._stage_blob, staging, ref, blob, credentials) for blob in blobs]
+            try:
+                for future in as_completed(futures):
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+
     def _stage_blob(self, staging: Staging, ref: Reference, blob: dict, credentials: Credentials | None) -> None:
         digest = blob["digest"]
         if staging.has(digest) or staging.reuse_existing(digest):
@@ -272,10 +306,17 @@ class ArtifactStore:
         staging.adopt(digest)
 
 
-def _json(data: bytes, ref: Reference) -> dict:
-    document = json.loads(data)
+def _json(data: bytes, ref: Reference, digest: str) -> dict:
+    """A manifest or index from the registry, checked before anything uses its fields."""
+    try:
+        document = load_json_bounded(data, MANIFEST_TOKENS_MAX, f"{ref}: manifest {digest}")
+    except ValueError as e:
+        raise RegistryError(f"{ref}: the registry's manifest {digest} cannot be used: {e}") from e
     if not isinstance(document, dict):
-        raise RegistryError(f"{ref}: manifest is not a JSON object")
+        raise RegistryError(f"{ref}: manifest {digest} is not a JSON object")
+    problem = mt.document_problem(document)
+    if problem:
+        raise RegistryError(f"{ref}: the registry's manifest {digest} is malformed: {problem}")
     return document
 
 
