@@ -1,0 +1,180 @@
+"""Expected outcomes: what a runtime is known to do, written down.
+
+A release pipeline of a runtime that does not pass everything yet lists its
+known failures, with a reason and a link, and gates on *changes*: a new
+failure fails the run, and so does an expected failure that now passes (the
+file must then be updated, so it stays honest). TOML (YAML too when PyYAML is
+installed)::
+
+    [[expected]]
+    scenario = "features/resolution.feature: A name without a tag means \\":latest\\""
+    outcome = "failed"                       # or a list: ["failed", "error"]
+    reason = "tags are resolved in the main store first"
+    link = "https://github.com/cri-o/cri-o/issues/1"
+
+    [[expected]]
+    tag = "optional"                         # every scenario with this tag
+    outcome = ["passed", "failed"]
+    reason = "optional behaviour is tracked, not gated"
+
+A selector is one of ``nodeid`` (the pytest node id; its directory part is
+ignored, so checkout and installed runs match), ``scenario`` (the scenario's
+name, optionally prefixed with its feature file and ": "; ``feature`` may
+name the file or the feature instead), or ``tag``. When several entries
+match a scenario, the most specific wins: nodeid, then scenario, then tag.
+``outcome`` defaults to ``failed``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from artifact_conformance.reporting.model import OUTCOMES
+
+TABLE_NAMES = ("expected", "expect", "expectations")
+SELECTORS = ("nodeid", "scenario", "tag")
+KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "link"}
+
+
+class ExpectationsError(ValueError):
+    """The expectations file cannot be used; the message names the file and entry."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    index: int
+    outcomes: tuple[str, ...]
+    reason: str
+    link: str | None = None
+    nodeid: str | None = None
+    scenario: str | None = None
+    feature: str | None = None
+    tag: str | None = None
+
+    @property
+    def specificity(self) -> int:
+        return 3 if self.nodeid else 2 if self.scenario else 1
+
+    def describe(self) -> str:
+        if self.nodeid:
+            return f"nodeid {self.nodeid}"
+        if self.scenario:
+            return f"scenario {self.feature + ': ' if self.feature else ''}{self.scenario}"
+        return f"tag @{self.tag}"
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        if self.nodeid:
+            return _node_tail(record.get("nodeid") or "") == _node_tail(self.nodeid)
+        if self.scenario:
+            if _words(record.get("scenario") or "") != _words(self.scenario):
+                return False
+            if self.feature:
+                feature = record.get("feature") or {}
+                names = {_basename(feature.get("file") or ""), _words(feature.get("name") or "")}
+                return _basename(self.feature) in names or _words(self.feature) in names
+            return True
+        return self.tag in (record.get("tags") or [])
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"selector": self.describe(), "outcomes": list(self.outcomes), "reason": self.reason}
+        if self.link:
+            data["link"] = self.link
+        return data
+
+
+@dataclass
+class Expectations:
+    source: str
+    entries: list[Expectation] = field(default_factory=list)
+
+    def for_record(self, record: Mapping[str, Any]) -> Expectation | None:
+        matching = [e for e in self.entries if e.matches(record)]
+        if not matching:
+            return None
+        return max(matching, key=lambda e: (e.specificity, -e.index))
+
+
+def load_expectations(path: str | Path) -> Expectations:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ExpectationsError(f"{path}: cannot read the expectations file: {error.strerror or error}") from None
+    data = _parse(path, text)
+    tables = [name for name in TABLE_NAMES if name in data]
+    if len(tables) != 1:
+        raise ExpectationsError(f"{path}: expected one list of entries named [[expected]], found "
+                                f"{', '.join(repr(k) for k in data) or 'nothing'}")
+    raw = data[tables[0]]
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise ExpectationsError(f"{path}: [[{tables[0]}]] must be a list of tables")
+    return Expectations(source=str(path), entries=[_entry(path, i, e) for i, e in enumerate(raw)])
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            import yaml  # type: ignore[import-untyped]
+        except ImportError:
+            raise ExpectationsError(f"{path}: a YAML expectations file needs PyYAML; write it as TOML instead") from None
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as error:
+            raise ExpectationsError(f"{path}: not valid YAML: {error}") from None
+        if isinstance(data, list):
+            data = {"expected": data}
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ExpectationsError(f"{path}: not valid TOML: {error}") from None
+    if not isinstance(data, dict):
+        raise ExpectationsError(f"{path}: expected a table of entries")
+    return data
+
+
+def _entry(path: Path, index: int, raw: dict[str, Any]) -> Expectation:
+    where = f"{path}: entry {index + 1}"
+    unknown = sorted(set(raw) - KEYS)
+    if unknown:
+        raise ExpectationsError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(KEYS))}")
+    selectors = [k for k in SELECTORS if raw.get(k)]
+    if len(selectors) != 1:
+        raise ExpectationsError(f"{where}: give exactly one of {', '.join(SELECTORS)} (found {', '.join(selectors) or 'none'})")
+    if raw.get("feature") and not raw.get("scenario"):
+        raise ExpectationsError(f"{where}: 'feature' narrows 'scenario'; use it together with 'scenario'")
+    outcomes = raw.get("outcome", raw.get("outcomes", "failed"))
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    bad = [o for o in outcomes if o not in OUTCOMES]
+    if not outcomes or bad:
+        raise ExpectationsError(f"{where}: outcome {', '.join(map(repr, bad)) or '[]'} is not one of {', '.join(OUTCOMES)}")
+    reason = str(raw.get("reason") or "").strip()
+    if not reason:
+        raise ExpectationsError(f"{where} ({raw.get(selectors[0])}): give a 'reason' (why this outcome is expected)")
+    scenario, feature = raw.get("scenario"), raw.get("feature")
+    if scenario and not feature:
+        head, sep, tail = str(scenario).partition(": ")
+        if sep and head.strip().endswith(".feature"):
+            feature, scenario = head.strip(), tail
+    return Expectation(
+        index=index, outcomes=tuple(outcomes), reason=reason, link=str(raw["link"]) if raw.get("link") else None,
+        nodeid=raw.get("nodeid"), scenario=str(scenario).strip() if scenario else None,
+        feature=str(feature).strip() if feature else None, tag=str(raw["tag"]).lstrip("@") if raw.get("tag") else None,
+    )
+
+
+def _node_tail(nodeid: str) -> str:
+    file, sep, rest = nodeid.partition("::")
+    return file.rsplit("/", 1)[-1] + sep + rest
+
+
+def _basename(file: str) -> str:
+    return file.rsplit("/", 1)[-1]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,404 @@
+"""``artifact-conformance run``: run the packaged conformance suite and judge it.
+
+    artifact-conformance run [--sut NAME --sut-option K=V ... | --cri-endpoint ...]
+        [--profile required|full] [--tags EXPR] [-k EXPR] [-n N]
+        [--junit FILE] [--json FILE] [--results FILE] [--html FILE]
+        [--expect FILE] [--strict] [-- PYTEST_ARGS...]
+
+The suite runs in a pytest subprocess over the feature files installed with
+the package (so it works the same from a checkout and from a wheel): the
+rootdir and conftest search are pinned to the package's ``features``
+directory and every plugin is loaded with ``-p``, so whatever conftest.py or
+pytest configuration the current directory has is not consulted. pytest's
+own output goes to a log (``--pytest-log``); the plugin ``run_progress``
+reports each scenario back over a pipe for the progress display. At the
+end the recorded results are judged (``reporting.verdict``), the reports are
+written atomically, and a summary is printed.
+
+Every option of the suite's pytest plugins (the system under test, the CRI
+adapter, the registry) is accepted here too and passed through unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BROKEN = 3
+EXIT_NOTHING_SELECTED = 5
+PYTEST_USAGE_ERROR = 4
+PYTEST_NO_TESTS = 5
+PYTEST_INTERRUPTED = 2
+PLUGINS_MODULE = "artifact_conformance.fixtures.suite_plugins"
+# Options of the suite's own plugins that ``run`` sets itself rather than passing through.
+OWN_GROUPS = ("results",)
+PASSTHROUGH_PREFIX = "passthrough__"
+LOG_TAIL_LINES = 40
+
+EPILOG = """\
+exit status:
+  0  every selected @required scenario passed or was not applicable (with --strict: the
+     @optional ones too); with --expect: every outcome was the one the file expects
+  1  a required scenario failed or errored (or, with --expect, an unexpected outcome:
+     a new failure, or an expected failure that passed)
+  2  usage error (an option, the expectations file, the system under test's settings)
+  3  the run itself broke (pytest crashed, was interrupted, or wrote no results)
+  5  no scenario matched the selection (--profile, --tags, -k)
+
+Options after "--" go to pytest unchanged, e.g. -- -x --maxfail 3.
+"""
+
+
+COMMAND = "run"
+
+
+def register(subparsers: argparse._SubParsersAction, selected: bool = True) -> None:
+    """``selected`` is False when another subcommand runs: the plugins' options are
+    then not mirrored, which would import pytest and the whole harness for nothing."""
+    parser = subparsers.add_parser(
+        "run", help="run the conformance suite against a system under test and report",
+        description="Run the conformance scenarios installed with this package against a system under test, "
+        "judge the outcomes and write reports.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    select = parser.add_argument_group("selection")
+    select.add_argument("--profile", choices=("required", "full"), default="full",
+                        help="required: only @required scenarios; full (default): @optional too")
+    select.add_argument("--tags", metavar="EXPR", default=None,
+                        help="a tag expression (pytest -m), e.g. 'resolution or listing', 'not pinning'")
+    select.add_argument("-k", dest="keyword", metavar="EXPR", default=None,
+                        help="select scenarios by test-name substring expression (pytest -k)")
+    select.add_argument("-n", dest="workers", metavar="N", default=None,
+                        help="run scenarios in N worker processes (pytest-xdist; 'auto' for one per CPU)")
+    judging = parser.add_argument_group("judging")
+    judging.add_argument("--strict", action="store_true", help="optional failures fail the run too")
+    judging.add_argument("--expect", metavar="FILE", default=None,
+                         help="expected outcomes (TOML): the exit status then reflects only unexpected ones")
+    reports = parser.add_argument_group("reports (each written atomically)")
+    reports.add_argument("--junit", metavar="FILE", help="JUnit XML (one testcase per scenario)")
+    reports.add_argument("--json", metavar="FILE", help="Cucumber JSON")
+    reports.add_argument("--results", metavar="FILE",
+                         help="the results document: every scenario, its steps and registry requests, the verdict")
+    reports.add_argument("--html", metavar="FILE", help="a self-contained HTML report")
+    reports.add_argument("--pytest-log", metavar="FILE", help="keep pytest's own output in FILE")
+    reports.add_argument("--progress", choices=("auto", "rich", "plain", "none"), default="auto",
+                         help="auto (default): a progress bar on a terminal, plain lines in CI (no TTY or CI=true)")
+    if selected:
+        _add_passthrough_options(parser)
+    parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=lambda args: run(args, parser))
+
+
+# --- the plugins' options, mirrored -------------------------------------------------------------
+class _Recorded:
+    def __init__(self) -> None:
+        self.options: list[tuple[str, str, tuple[str, ...], dict[str, Any]]] = []  # group, title, names, kwargs
+
+    def getgroup(self, name: str, description: str = "", after: str | None = None) -> _RecordedGroup:
+        return _RecordedGroup(self, name, description)
+
+    def addoption(self, *names: str, **kwargs: Any) -> None:
+        self.options.append(("general", "", names, kwargs))
+
+    def addini(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+class _RecordedGroup:
+    def __init__(self, recorded: _Recorded, name: str, description: str) -> None:
+        self.recorded, self.name, self.description = recorded, name, description
+
+    def addoption(self, *names: str, **kwargs: Any) -> None:
+        self.recorded.options.append((self.name, self.description, names, kwargs))
+
+    _addoption = addoption
+
+
+def plugin_options() -> list[tuple[str, str, tuple[str, ...], dict[str, Any]]]:
+    """Every command-line option the suite's pytest plugins declare, in order."""
+    recorded = _Recorded()
+    plugins = import_module(PLUGINS_MODULE)
+    for name in plugins.PLUGINS:
+        hook = getattr(import_module(name), "pytest_addoption", None)
+        if hook is None:
+            continue
+        accepted = inspect.signature(hook).parameters
+        hook(**{k: v for k, v in {"parser": recorded, "pluginmanager": None}.items() if k in accepted})
+    return recorded.options
+
+
+def _add_passthrough_options(parser: argparse.ArgumentParser) -> None:
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    taken = set(parser._option_string_actions)
+    for group_name, description, names, kwargs in plugin_options():
+        if group_name in OWN_GROUPS or kwargs.get("help") == argparse.SUPPRESS:
+            continue
+        if any(n in taken for n in names):
+            continue
+        group = groups.get(group_name)
+        if group is None:
+            group = groups[group_name] = parser.add_argument_group(
+                f"{group_name} (passed to the suite)", description or None)
+        options = dict(kwargs)
+        dest = options.pop("dest", None) or names[0].lstrip("-").replace("-", "_")
+        options["dest"] = PASSTHROUGH_PREFIX + dest
+        if options.get("action", "store") in ("store", "append") and "metavar" not in options and "choices" not in options:
+            options["metavar"] = dest.upper()
+        options["default"] = argparse.SUPPRESS  # only what the user gave is passed on
+        help_text = options.get("help")
+        if isinstance(help_text, str):
+            options["help"] = help_text.replace("%", "%%") if "%(" not in help_text else help_text
+        group.add_argument(*names, **options)
+        taken.update(names)
+
+
+def _passthrough_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    forwarded: list[str] = []
+    for action in parser._actions:
+        if not action.dest.startswith(PASSTHROUGH_PREFIX) or not hasattr(args, action.dest):
+            continue
+        value = getattr(args, action.dest)
+        flag = next((o for o in action.option_strings if o.startswith("--")), action.option_strings[0])
+        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction, argparse._StoreConstAction)):
+            forwarded.append(flag)
+        elif isinstance(action, argparse._CountAction):
+            forwarded.extend([flag] * int(value or 0))
+        elif isinstance(action, argparse._AppendAction):
+            forwarded.extend(f"{flag}={item}" for item in value or [])
+        else:
+            forwarded.append(f"{flag}={value}")
+    return forwarded
+
+
+# --- running ------------------------------------------------------------------------------
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from artifact_conformance.reporting.console import make_console, make_progress
+    from artifact_conformance.reporting.expectations_file import ExpectationsError, load_expectations
+    from artifact_conformance.reporting.feature_files import features_dir
+
+    extra = list(args.pytest_args or [])
+    if extra and extra[0] == "--":
+        extra = extra[1:]
+    if args.workers is not None:
+        try:
+            import xdist  # noqa: F401
+        except ImportError:
+            parser.error("-n needs pytest-xdist: pip install pytest-xdist")
+    expectations = None
+    if args.expect:
+        try:
+            expectations = load_expectations(args.expect)
+        except ExpectationsError as error:
+            print(f"artifact-conformance run: error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    directory = features_dir()
+    console = make_console()
+    targets = {name: Path(value).absolute() for name in ("junit", "json", "results", "html")
+               if (value := getattr(args, name))}
+    for path in targets.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="artifact-conformance-run-") as workdir:
+        work = Path(workdir)
+        ini = work / "pytest.ini"
+        ini.write_text("[pytest]\njunit_suite_name = artifact-conformance\njunit_family = xunit2\n", encoding="utf-8")
+        results = work / "results.json"
+        command = [
+            sys.executable, "-m", "pytest", str(directory),
+            "-c", str(ini), "--rootdir", str(directory), "--confcutdir", str(directory),
+            "-p", "no:cacheprovider", "-p", PLUGINS_MODULE, "--strict-markers", "-rfE",
+            f"--results-json={results}",
+        ]
+        markexpr = _markexpr(args.profile, args.tags)
+        if markexpr:
+            command += ["-m", markexpr]
+        if args.keyword:
+            command += ["-k", args.keyword]
+        if args.workers is not None:
+            command += ["-n", str(args.workers)]
+        if "json" in targets:
+            command.append(f"--results-cucumber={targets['json']}")
+        junit_tmp = None
+        if "junit" in targets:
+            junit_tmp = _reserve_temp(targets["junit"])
+            command.append(f"--junitxml={junit_tmp}")
+        command += _passthrough_args(parser, args) + extra
+        log_path = Path(args.pytest_log).absolute() if args.pytest_log else work / "pytest.log"
+        try:
+            status = _run_pytest(command, log_path, make_progress(args.progress, console))
+        except KeyboardInterrupt:
+            _discard(junit_tmp)
+            print("artifact-conformance run: interrupted", file=sys.stderr)
+            return 130
+        if status == PYTEST_USAGE_ERROR:
+            _discard(junit_tmp)
+            _print_log_tail(log_path, "pytest refused the options")
+            return EXIT_USAGE
+        if status == PYTEST_NO_TESTS:
+            _discard(junit_tmp)
+            print(f"artifact-conformance run: no scenario matches the selection ({_describe_selection(args)})",
+                  file=sys.stderr)
+            return EXIT_NOTHING_SELECTED
+        if status not in (0, 1) or not results.exists():
+            _discard(junit_tmp)
+            _print_log_tail(log_path, f"the run broke (pytest exit status {status})")
+            return EXIT_BROKEN
+        document = json.loads(results.read_text(encoding="utf-8"))
+        arguments = _user_arguments(args, parser, extra)
+        return _judge_and_report(document, args, targets, junit_tmp, expectations, console, log_path, arguments)
+
+
+def _judge_and_report(document: dict[str, Any], args: argparse.Namespace, targets: dict[str, Path],
+                      junit_tmp: Path | None, expectations, console, log_path: Path, arguments: list[str]) -> int:
+    from artifact_conformance.fixtures.results_plugin import write_atomically
+    from artifact_conformance.reporting.console import print_summary
+    from artifact_conformance.reporting.html_report import render_report
+    from artifact_conformance.reporting.model import features_from_results
+    from artifact_conformance.reporting.verdict import judge
+
+    verdict = judge(document, expectations, strict=args.strict)
+    document["conformance"] = {**verdict.to_json(), "profile": args.profile, "tags": args.tags,
+                               "keyword": args.keyword, "arguments": arguments}
+    written: list[tuple[str, str]] = []
+    if junit_tmp is not None:
+        os.chmod(junit_tmp, 0o644)
+        os.replace(junit_tmp, targets["junit"])
+        written.append(("JUnit XML", str(targets["junit"])))
+    if "json" in targets:
+        written.append(("Cucumber JSON", str(targets["json"])))
+    if "results" in targets:
+        write_atomically(targets["results"], json.dumps(document, indent=2) + "\n")
+        written.append(("results", str(targets["results"])))
+    features = features_from_results(document)
+    if "html" in targets:
+        write_atomically(targets["html"], render_report(document, features))
+        written.append(("HTML report", str(targets["html"])))
+    if args.pytest_log:
+        written.append(("pytest log", str(log_path)))
+    print_summary(console, features, verdict, written)
+    return verdict.exit_code
+
+
+def _user_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser, extra: list[str]) -> list[str]:
+    """The run's selection and system-under-test options, as a person would type them (for the report)."""
+    from artifact_conformance.fixtures.results_plugin import redact
+
+    words = ["run", f"--profile={args.profile}"]
+    for flag, value in (("--tags", args.tags), ("-k", args.keyword), ("-n", args.workers), ("--expect", args.expect)):
+        if value is not None:
+            words += [flag, str(value)]
+    if args.strict:
+        words.append("--strict")
+    words += _passthrough_args(parser, args)
+    if extra:
+        words += ["--", *extra]
+    return redact(words)
+
+
+def _markexpr(profile: str, tags: str | None) -> str | None:
+    parts = []
+    if profile == "required":
+        parts.append("required")
+    if tags:
+        parts.append(tags)
+    if len(parts) == 2:
+        return f"({parts[0]}) and ({parts[1]})"
+    return parts[0] if parts else None
+
+
+def _describe_selection(args: argparse.Namespace) -> str:
+    parts = [f"--profile {args.profile}"]
+    if args.tags:
+        parts.append(f"--tags {shlex.quote(args.tags)}")
+    if args.keyword:
+        parts.append(f"-k {shlex.quote(args.keyword)}")
+    return " ".join(parts)
+
+
+def _child_env() -> dict[str, str]:
+    # Variables that describe a pytest the caller may be running inside, not the suite's own.
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("PYTEST_XDIST") and k not in ("PYTEST_CURRENT_TEST",)}
+
+
+def _run_pytest(command: list[str], log_path: Path, progress) -> int:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    read_fd, write_fd = os.pipe()
+    command = [*command, f"--progress-fd={write_fd}"]
+    with open(log_path, "w", encoding="utf-8") as log:
+        log.write("$ " + shlex.join(command) + "\n")
+        log.flush()
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                       pass_fds=(write_fd,), env=_child_env())
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+        with os.fdopen(read_fd, "r", encoding="utf-8") as events, progress, _forward_interrupt(process):
+            for line in events:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if event.get("event") == "collected":
+                    progress.collected(int(event.get("count") or 0))
+                elif event.get("event") == "scenario":
+                    progress.scenario(event)
+            return process.wait()
+
+
+@contextmanager
+def _forward_interrupt(process: subprocess.Popen) -> Iterator[None]:
+    """On Ctrl-C, give pytest a moment to stop its workers, then make sure it is gone."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        try:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
+
+
+def _reserve_temp(target: Path) -> Path:
+    """A temporary name next to ``target``, so the final rename is atomic."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _print_log_tail(log_path: Path, what: str) -> None:
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    print(f"artifact-conformance run: {what}; the end of pytest's output:", file=sys.stderr)
+    for line in lines[-LOG_TAIL_LINES:]:
+        print(f"  {line}", file=sys.stderr)
