@@ -1,0 +1,117 @@
+"""Run the bench's sections and gather one JSON-able document.
+
+Each section runs in its own scratch directory under one temporary directory
+(``/tmp`` unless told otherwise), which is removed at the end, 1 GiB files
+included. A section that fails is recorded as ``{"status": "error", ...}`` and
+the others still run. ``--quick`` shrinks every section so the whole bench
+proves it works in well under half a minute (see ``configuration``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from artifact_conformance.fixtures.registry import provide_registry
+
+from . import lookups, pulls, skipped, suite_time
+from .machine import describe, load_average
+
+FORMAT = "artifact-conformance-bench/1"
+SECTIONS = ("lookups", "pulls", "skipped", "suite")
+NEEDS_REGISTRY = ("pulls", "skipped")
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    quick: bool = False
+    only: tuple[str, ...] = SECTIONS
+    scratch_parent: str = "/tmp"
+    registry_url: str | None = None
+    registry_image: str = "registry:2"
+    registry_provider: str = "auto"
+
+
+@dataclass(frozen=True)
+class Configuration:
+    lookups: lookups.LookupOptions
+    pulls: pulls.PullOptions
+    skipped: skipped.SkippedOptions
+    suite: suite_time.SuiteOptions
+
+
+def configuration(quick: bool) -> Configuration:
+    if not quick:
+        return Configuration(lookups.LookupOptions(), pulls.PullOptions(), skipped.SkippedOptions(),
+                             suite_time.SuiteOptions())
+    return Configuration(
+        lookups.LookupOptions(sizes=(1000,), sample=100, peer_queries=10, calls=300, list_calls=30,
+                              peer_calls=20, budget_s=0.5, syscall_calls=50),
+        pulls.PullOptions(single_layer_bytes=64 << 20, layers=8, layer_bytes=1 << 20, repeats=1),
+        skipped.SkippedOptions(layer_bytes=1 << 20),
+        suite_time.SuiteOptions(selection=suite_time.QUICK_SELECTION),
+    )
+
+
+def run_bench(options: BenchOptions, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
+    config = configuration(options.quick)
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "machine": describe(),
+        "quick": options.quick,
+        "only": list(options.only),
+        "configuration": asdict(config),
+        "sections": {},
+    }
+    selected = [name for name in SECTIONS if name in options.only]
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        scratch = Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="artifact-conformance-bench-", dir=options.scratch_parent)))
+        registry = None
+        if any(name in NEEDS_REGISTRY for name in selected):
+            try:
+                progress("starting a registry")
+                registry = stack.enter_context(provide_registry(options.registry_url, options.registry_image,
+                                                                provider=options.registry_provider))
+                document["registry"] = registry.url
+            except Exception as error:  # noqa: BLE001 - reported as the sections' error
+                document["registry_error"] = f"{type(error).__name__}: {error}"
+        for name in selected:
+            progress(f"section {name}")
+            section_started = time.perf_counter()
+            work = scratch / name
+            work.mkdir()
+            if name in NEEDS_REGISTRY and registry is None:
+                result = {"status": "error", "reason": f"no registry: {document.get('registry_error')}"}
+            else:
+                result = _run_section(name, work, registry, config)
+            result["section_wall_s"] = time.perf_counter() - section_started
+            document["sections"][name] = result
+    document["wall_s"] = time.perf_counter() - started
+    document["machine"]["load_average_at_end"] = load_average()
+    return document
+
+
+def _run_section(name: str, work: Path, registry, config: Configuration) -> dict[str, Any]:
+    try:
+        if name == "lookups":
+            return lookups.run(work, config.lookups)
+        if name == "pulls":
+            return pulls.run(work, registry, config.pulls)
+        if name == "skipped":
+            return skipped.run(work, registry, config.skipped)
+        return suite_time.run(work, config.suite)
+    except Exception as error:  # noqa: BLE001 - one broken section must not hide the others
+        return {"status": "error", "reason": f"{type(error).__name__}: {error}",
+                "traceback": traceback.format_exc(limit=8)}
+
+
+def failed_sections(document: dict[str, Any]) -> list[str]:
+    return [name for name, section in document["sections"].items() if section.get("status") == "error"]
