@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import logging
 import sys
 from collections.abc import Sequence
@@ -23,6 +24,10 @@ PROG = "artifact-conformance"
 COMMAND_MODULES = (
     "artifact_conformance.store_command",
     "artifact_conformance.serve_cri_command",
+    "artifact_conformance.run_command",
+    "artifact_conformance.docs_command",
+    "artifact_conformance.diff_command",
+    "artifact_conformance.bench_command",
 )
 # Everything the package logs lives under this logger.
 LOGGER = "artifact_conformance"
@@ -31,7 +36,11 @@ LOGGER = "artifact_conformance"
 QUIET_UNLESS_VERBOSE = ("oras",)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; ``argv`` tells which subcommand is wanted, so that a module
+    whose options are costly to build (``run`` imports every suite plugin to
+    mirror its options) builds them only when it is the one being run. Without
+    ``argv`` every subcommand is built in full."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Conformance suite and reference simulator for read-only OCI artifact stores.",
@@ -39,13 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the simulator does to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    wanted = None if argv is None else _wanted_command(argv)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+        module = importlib.import_module(name)
+        if "selected" in inspect.signature(module.register).parameters:
+            module.register(subparsers, selected=argv is None or wanted == getattr(module, "COMMAND", None))
+        else:
+            module.register(subparsers)
     return parser
 
 
+def _wanted_command(argv: Sequence[str]) -> str | None:
+    """The first word that is not an option: the subcommand (None when there is none)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # usage errors (2) and --help/--version (0), as argparse decides

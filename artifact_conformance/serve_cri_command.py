@@ -19,9 +19,8 @@ import signal
 import sys
 import threading
 
-from artifact_conformance.simulator.config import StoreConfig
-from artifact_conformance.simulator.cri_server import DEFAULT_GRACE_S, DEFAULT_WORKERS, CriServer, ListenAddress
-from artifact_conformance.simulator.store import ArtifactStore
+# grpc and the store are imported by the handler: other subcommands need neither.
+# The defaults of --grace and --workers are CriServer's own (None: not given).
 
 READY_LINE = "serving CRI ImageService on {address}"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -38,33 +37,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", required=True, metavar="FILE",
                         help="CRI-O style TOML configuration ([crio] root, [crio.runtime] "
                         "additional_artifact_stores, [crio.image] pinned_images, insecure_registries)")
-    parser.add_argument("--grace", type=float, default=DEFAULT_GRACE_S, metavar="SECONDS",
-                        help=f"how long running calls may finish after SIGTERM (default {DEFAULT_GRACE_S:g})")
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
-                        help=f"calls served at once (default {DEFAULT_WORKERS})")
+    parser.add_argument("--grace", type=float, default=None, metavar="SECONDS",
+                        help="how long running calls may finish after SIGTERM (default 5)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="calls served at once (default 8)")
     parser.set_defaults(handler=lambda args: _serve(args, parser))
 
 
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from artifact_conformance.simulator.config import StoreConfig
+    from artifact_conformance.simulator.cri_server import CriServer, ListenAddress
+    from artifact_conformance.simulator.store import ArtifactStore
+
     try:
         listen = ListenAddress.parse(args.listen)
     except ValueError as error:
         parser.error(str(error))
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
     # Signals first: a SIGTERM that arrives while the store opens still stops us cleanly.
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     try:
         store = ArtifactStore(StoreConfig.from_toml(args.config))  # ConfigError: one line, exit 1 (cli)
-        server = CriServer(store, listen, workers=args.workers)
+        server = CriServer(store, listen, **({"workers": args.workers} if args.workers else {}))
         address = server.start()
         try:
             print(READY_LINE.format(address=address), file=sys.stderr, flush=True)
             while not stop.wait(3600):
                 pass
         finally:
-            server.stop(args.grace)
+            server.stop(*([args.grace] if args.grace is not None else []))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
