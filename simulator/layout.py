@@ -120,6 +120,18 @@ def load_json_bounded(raw: bytes, tokens_max: int, what: str) -> object:
         raise ValueError(f"{what} is nested too deeply to parse") from e
 
 
+def parse_manifest(raw: bytes, what: str) -> dict:
+    """A manifest or index, bounded in size and depth and checked in shape before
+    anything reads its fields; ValueError says what is wrong with it."""
+    document = load_json_bounded(raw, MANIFEST_TOKENS_MAX, what)
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    problem = mt.document_problem(document)
+    if problem:
+        raise ValueError(f"malformed: {problem}")
+    return document
+
+
 @dataclass(frozen=True)
 class ArtifactEntry:
     """One artifact of one store, as its layout describes it."""
@@ -356,14 +368,9 @@ class LayoutReader:
             return cached
         raw = self.read_blob(digest, MANIFEST_MAX, "manifest")
         try:
-            document = load_json_bounded(raw, MANIFEST_TOKENS_MAX, f"manifest {digest}")
+            document = parse_manifest(raw, f"manifest {digest}")
         except ValueError as e:
-            raise CorruptStoreError(f"{self.label}: manifest {digest} is not valid JSON: {e}") from e
-        if not isinstance(document, dict):
-            raise CorruptStoreError(f"{self.label}: manifest {digest} is not a JSON object")
-        problem = mt.document_problem(document)
-        if problem:
-            raise CorruptStoreError(f"{self.label}: manifest {digest} is malformed: {problem}")
+            raise CorruptStoreError(f"{self.label}: manifest {digest} cannot be used: {e}") from e
         result = (document, mt.media_type_of(document, declared_media_type))
         self._manifests[digest] = result
         return result

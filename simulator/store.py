@@ -27,13 +27,12 @@ from .errors import (
     RegistryError,
 )
 from .layout import (
-    MANIFEST_TOKENS_MAX,
     ArtifactEntry,
     LayoutReader,
     Snapshot,
     is_hex_prefix,
-    load_json_bounded,
     open_regular,
+    parse_manifest,
     select_platform,
     stat_is_settled,
 )
@@ -309,15 +308,9 @@ class ArtifactStore:
 def _json(data: bytes, ref: Reference, digest: str) -> dict:
     """A manifest or index from the registry, checked before anything uses its fields."""
     try:
-        document = load_json_bounded(data, MANIFEST_TOKENS_MAX, f"{ref}: manifest {digest}")
+        return parse_manifest(data, f"{ref}: manifest {digest}")
     except ValueError as e:
         raise RegistryError(f"{ref}: the registry's manifest {digest} cannot be used: {e}") from e
-    if not isinstance(document, dict):
-        raise RegistryError(f"{ref}: manifest {digest} is not a JSON object")
-    problem = mt.document_problem(document)
-    if problem:
-        raise RegistryError(f"{ref}: the registry's manifest {digest} is malformed: {problem}")
-    return document
 
 
 def _id_prefix(text: str) -> str | None:
