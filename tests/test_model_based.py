@@ -473,7 +473,11 @@ def test_a_known_sequence_agrees_with_the_model(sut_factory, probe, artifact_bui
 
 
 # --- the proof that it bites ----------------------------------------------------------------------------------
-CAUGHT_VARIANTS = ["MainStoreAsCache", "PullsNotSkipped", "NoRemovalByID"]
+# Variants the random search catches within its CI budget on every run. Others
+# (NoRemovalByID, HidesUnnamedArtifacts) need a rarer sequence: the random
+# search finds them with some seeds and soaks, not reliably in 40 examples,
+# so they are not claimed here; tests/test_mutation.py catches every variant.
+CAUGHT_VARIANTS = ["MainStoreAsCache", "PullsNotSkipped"]
 
 
 @pytest.mark.parametrize("variant", CAUGHT_VARIANTS)
