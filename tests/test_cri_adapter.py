@@ -48,17 +48,6 @@ UNREACHABLE_REGISTRY = "127.0.0.1:1"
 
 
 # --- fixtures ------------------------------------------------------------------------
-@pytest.fixture
-def builder(registry: RegistryEndpoint) -> Iterator[ArtifactBuilder]:
-    with ArtifactBuilder(registry.address, registry.address, insecure=registry.scheme == "http") as b:
-        yield b
-
-
-@pytest.fixture
-def read_only(tmp_path: Path) -> ReadOnlyStore:
-    return ReadOnlyStore(tmp_path / "ro")
-
-
 def node_for(tmp_path: Path, registry: RegistryEndpoint, stores=(), pinned=()) -> NodeConfig:
     return NodeConfig(root=tmp_path / "root", additional_stores=tuple(stores), pinned_images=tuple(pinned),
                       insecure_registries=(registry.address, UNREACHABLE_REGISTRY))

@@ -33,17 +33,6 @@ UNREACHABLE_REGISTRY = "127.0.0.1:1"  # nothing listens on port 1
 
 # --- fixtures ---------------------------------------------------------------------
 @pytest.fixture
-def builder(registry: RegistryEndpoint) -> Iterator[ArtifactBuilder]:
-    with ArtifactBuilder(registry.address, registry.address, insecure=registry.scheme == "http") as b:
-        yield b
-
-
-@pytest.fixture
-def read_only(tmp_path: Path) -> ReadOnlyStore:
-    return ReadOnlyStore(tmp_path / "ro")
-
-
-@pytest.fixture
 def node(tmp_path: Path, registry: RegistryEndpoint, read_only: ReadOnlyStore) -> Path:
     """The configuration file; tests may populate the read-only store before ``server``."""
     config = tmp_path / "crio.toml"
