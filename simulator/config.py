@@ -88,25 +88,30 @@ class StoreConfig:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> "StoreConfig":
-        try:
-            with open(path, "rb") as f:
-                data = tomllib.load(f)
-        except OSError as e:
-            raise ConfigError(f"cannot read configuration {os.fspath(path)!r}: {e.strerror}") from e
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"configuration {os.fspath(path)!r} is not valid TOML: {e}") from e
-        crio = _table(data, "crio", path)
-        runtime = _table(crio, "runtime", path)
-        image = _table(crio, "image", path)
+        crio, runtime, image = load_crio_tables(path)
         return cls.build(
             root=_string(crio, "root", path, "/var/lib/containers/storage"),
-            additional_artifact_stores=_strings(runtime, "additional_artifact_stores", path),
-            pinned_images=_strings(image, "pinned_images", path),
-            insecure_registries=_strings(image, "insecure_registries", path),
+            additional_artifact_stores=string_list(runtime, "additional_artifact_stores", path),
+            pinned_images=string_list(image, "pinned_images", path),
+            insecure_registries=string_list(image, "insecure_registries", path),
             global_auth_file=_string(image, "global_auth_file", path, "") or None,
             pull_progress_timeout=_string(image, "pull_progress_timeout", path, "0s"),
             source=os.fspath(path),
         )
+
+
+def load_crio_tables(path: str | os.PathLike) -> tuple[dict, dict, dict]:
+    """The ``[crio]``, ``[crio.runtime]`` and ``[crio.image]`` tables of a CRI-O
+    TOML file (empty where absent); ConfigError names the file and what is wrong."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(f"cannot read configuration {os.fspath(path)!r}: {e.strerror}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"configuration {os.fspath(path)!r} is not valid TOML: {e}") from e
+    crio = _table(data, "crio", path)
+    return crio, _table(crio, "runtime", path), _table(crio, "image", path)
 
 
 def validate_store_path(raw: object, root: Path, source: str = "<in memory>") -> Path:
@@ -185,7 +190,8 @@ def _string(table: dict, key: str, path, default: str) -> str:
     return value
 
 
-def _strings(table: dict, key: str, path) -> list[str]:
+def string_list(table: dict, key: str, path) -> list[str]:
+    """``table[key]`` as a list of strings (empty when absent); ConfigError otherwise."""
     value = table.get(key, [])
     if not isinstance(value, list):
         raise ConfigError(f"configuration {os.fspath(path)!r}: {key} must be a list of strings, got {value!r}")
