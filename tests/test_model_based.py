@@ -204,7 +204,7 @@ class ContractMachine(RuleBasedStateMachine):
                                            self.artifact(label, repo))
                 self.model.tag_at_registry(self.tag_name(repo, tag), self.artifact(label).id)
         self.sut.start(self.node)
-        self.log.append(f"start: registry r0:v1=A r0:v2=B r1:v1=A r1:v2=B; pinned r0:v1")
+        self.log.append("start: registry r0:v1=A r0:v2=B r1:v1=A r1:v2=B; pinned r0:v1")
 
     def teardown(self) -> None:
         self.sut.stop()

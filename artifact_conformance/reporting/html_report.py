@@ -154,7 +154,6 @@ footer { margin-top:40px; color:var(--muted); font-size:12.5px; }
 # --- pages --------------------------------------------------------------------------
 def render_report(document: Mapping[str, Any], features: Sequence[FeatureView]) -> str:
     run = document.get("run") or {}
-    conformance = document.get("conformance") or {}
     sut = run.get("sut") or {}
     runtime = _sut_title(sut)
     suite = (run.get("suite") or {}).get("version") or (run.get("versions") or {}).get("artifact-conformance") or __version__
