@@ -93,7 +93,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
       And the main store is unchanged
 
       Examples:
-        | fault                                       |
-        | cuts the connection in the middle of a blob |
-        | answers 500 to every blob request           |
-        | answers 404 to every blob request           |
+        | fault                                                         |
+        | cuts the connection in the middle of a blob, on every request |
+        | answers 500 to every blob request                             |
+        | answers 404 to every blob request                             |

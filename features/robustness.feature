@@ -37,11 +37,34 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | fault                                                                              |
         | answers 500 to the layer of artifact A                                             |
         | answers 404 to the layer of artifact A                                             |
-        | cuts the connection in the middle of the layer of artifact A                       |
-        | stalls for 1 second in the middle of the layer of artifact A, then cuts the connection |
+        | cuts the connection in the middle of the layer of artifact A, on every request     |
+        | stalls for 1 second in the middle of the layer of artifact A, then cuts the connection, on every request |
         | serves the layer of artifact A with its bytes altered                              |
         | serves the manifest of "llm:v1" with its bytes altered                             |
         | refuses connections                                                                |
+
+    @required
+    Scenario Outline: When the registry <fault> once, a pull that recovers stores exactly the registry's bytes, and one that does not keeps what the main store held
+      A fault "on every request" (above) meets every retry at the same byte of
+      the blob, also a retry that resumes with a ranged request: no pull gets
+      past it. A fault "once" meets only the first request: a runtime may
+      recover, and then must have stored exactly what the registry serves.
+
+      Given a node without read-only stores
+      And the main store holds artifact C as "llm:v0"
+      And the registry has artifact A tagged "llm:v1"
+      And the registry <fault> once
+      When the client pulls "llm:v1"
+      Then the pull returns artifact A, or fails leaving the main store unchanged
+      And if the pull succeeded, the main store holds exactly the registry's bytes of artifact A
+      And the main store is consistent
+      And no temporary files are left under the node's root
+      And "llm:v0" resolves to artifact C
+
+      Examples:
+        | fault                                                                              |
+        | cuts the connection in the middle of the layer of artifact A                       |
+        | stalls for 1 second in the middle of the layer of artifact A, then cuts the connection |
 
     @optional
     Scenario Outline: The error of a pull that failed on a blob names that blob (<fault>)
@@ -62,7 +85,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And the main store holds artifact C as "llm:v0"
       And the registry has artifact A tagged "llm:v1"
       And the node runs, giving up a pull that makes no progress for 1 second
-      And the registry stalls for 4 seconds in the middle of the layer of artifact A
+      And the registry stalls for 4 seconds in the middle of the layer of artifact A, on every request
       When the client pulls "llm:v1", which must end within 3 seconds
       Then it fails
       And the main store is unchanged
@@ -86,6 +109,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
     Scenario Outline: A read-only store that is <gone> while in use hides only itself, and is picked up again
       Given a node with the read-only stores "first" and "second"
       And the read-only store "first" holds artifact A as "llm:v1"
+      And the registry has artifact B tagged "llm:v2"
       And the read-only store "second" holds artifact B as "llm:v2"
       And the main store holds artifact C as "llm:v3"
       When the client lists the artifacts
@@ -105,7 +129,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And the client lists the artifacts within 10 seconds
       Then the list shows artifact A tagged "llm:v1"
       And "llm:v1" resolves to artifact A
-      And the read-only store "first" is unchanged
+      And nothing was created at the path of the read-only store "first" while it was gone
 
       Examples:
         | gone                           |

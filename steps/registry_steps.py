@@ -50,7 +50,7 @@ def registry_unreachable(ctx: ScenarioContext):
     ctx.probe.set_reachable(False)  # the probe fixture makes it reachable again after the scenario
 
 
-@given(parsers.re(r"the registry (?P<fault>cuts the connection in the middle of a blob|"
+@given(parsers.re(r"the registry (?P<fault>cuts the connection in the middle of a blob, on every request|"
                   r"answers (?P<status>\d{3}) to every blob request)"))
 def registry_fault(ctx: ScenarioContext, fault: str, status: str | None):
     if status:
@@ -84,6 +84,7 @@ def shares_layer(ctx: ScenarioContext, artifact: str, other: str):
     ctx.share_layer(artifact, other)
 
 
-@given(parsers.re(r"artifacts (?P<first>[A-Z]\d*) and (?P<second>[A-Z]\d*) whose IDs start with the same character"))
-def same_id_start(ctx: ScenarioContext, first: str, second: str):
-    ctx.artifacts_with_same_id_start(first, second)
+@given(parsers.re(r"artifacts (?P<first>[A-Z]\d*) and (?P<second>[A-Z]\d*) whose IDs start with the same "
+                  r"(?P<count>\d+) characters"))
+def artifacts_sharing_id_start(ctx: ScenarioContext, first: str, second: str, count: str):
+    ctx.artifacts_with_same_id_start(first, second, int(count))

@@ -20,6 +20,10 @@ LABELS = r'(?P<refs>"[^"]+"(?:(?:, | and )"[^"]+")*)'
 
 
 # --- the node and the registry ------------------------------------------------------------
+# A mid-blob fault either meets every request for the blob at the same byte (ranged
+# requests that resume too: no pull gets past it) or only the first one.
+HOW_OFTEN = r", on every request| once"
+
 @given(parsers.re(r"the node runs, giving up a pull that makes no progress for (?P<seconds>\d+) seconds?"))
 def node_with_progress_timeout(robustness: Robustness, seconds: str):
     robustness.start_node(pull_progress_timeout=float(seconds))
@@ -28,16 +32,17 @@ def node_with_progress_timeout(robustness: Robustness, seconds: str):
 @given(parsers.re(
     r"the registry (?P<fault>"
     r"answers (?P<status>\d{3}) to the layer of " + ARTIFACT
-    + r"|cuts the connection in the middle of the layer of artifact (?P<cut_artifact>[A-Z]\d*)"
+    + r"|cuts the connection in the middle of the layer of artifact (?P<cut_artifact>[A-Z]\d*)(?P<cut_often>"
+      + HOW_OFTEN + r")"
     + r"|stalls for (?P<seconds>\d+) seconds? in the middle of the layer of artifact (?P<stall_artifact>[A-Z]\d*)"
-      r"(?P<then_cut>, then cuts the connection)?"
+      r"(?P<then_cut>, then cuts the connection)?(?P<stall_often>" + HOW_OFTEN + r")"
     + r"|serves the layer of artifact (?P<altered_artifact>[A-Z]\d*) with its bytes altered"
     + r'|serves the manifest of "(?P<ref>[^"]+)" with its bytes altered'
     + r"|refuses connections)"))
 def registry_fails(robustness: Robustness, fault: str, status, artifact, cut_artifact, seconds, stall_artifact,
-                   then_cut, altered_artifact, ref):
+                   then_cut, altered_artifact, ref, cut_often, stall_often):
     robustness.inject(fault, artifact or cut_artifact or stall_artifact or altered_artifact, ref, status, seconds,
-                      bool(then_cut))
+                      bool(then_cut), once=(cut_often or stall_often) == " once")
 
 
 @when("the registry is healthy again")
@@ -54,7 +59,8 @@ def registry_has_nested(robustness: Robustness, artifact: str, ref: str, depth: 
 # --- bounded calls -------------------------------------------------------------------------
 @when(parsers.re(r'the client pulls "(?P<ref>[^"]+)", which must end within (?P<seconds>\d+) seconds'))
 def client_pulls_within(ctx: ScenarioContext, robustness: Robustness, ref: str, seconds: str):
-    robustness.act_within(float(seconds), "pull", lambda sut: sut.pull(ctx.reference(ref)))
+    reference = ctx.reference(ref)
+    robustness.act_within(float(seconds), "pull", lambda sut: sut.pull(reference), subject=reference)
 
 
 @when(parsers.re(r"the client lists the artifacts within (?P<seconds>\d+) seconds"))
@@ -79,6 +85,11 @@ def client_mounts_within(ctx: ScenarioContext, robustness: Robustness, ref: str,
 @then(parsers.re(r"it fails, naming the digest of the layer of " + ARTIFACT))
 def fails_naming_layer(robustness: Robustness, artifact: str):
     robustness.assert_failure_names_layer(artifact)
+
+
+@then(parsers.re(r"if the pull succeeded, the main store holds exactly the registry's bytes of " + ARTIFACT))
+def recovered_exactly(robustness: Robustness, artifact: str):
+    robustness.assert_recovered_exactly(artifact)
 
 
 @then(parsers.re(r"the pull returns " + ARTIFACT + r", or fails leaving the main store unchanged"))
@@ -112,6 +123,11 @@ def store_gone(robustness: Robustness, label: str, how: str):
 @when(parsers.re(STORE + r" is back"))
 def store_back(robustness: Robustness, label: str):
     robustness.store_back(label)
+
+
+@then(parsers.re(r'nothing was created at the path of the read-only store "(?P<label>[^"]+)" while it was gone'))
+def nothing_made_while_gone(robustness: Robustness, label: str):
+    robustness.assert_nothing_made_while_gone(label)
 
 
 @given(parsers.re(r'in the read-only store "(?P<label>[^"]+)", (?P<damage>.+)'))
