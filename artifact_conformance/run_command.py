@@ -87,8 +87,9 @@ def register(subparsers: argparse._SubParsersAction, selected: bool = True) -> N
                         help="run scenarios in N worker processes (pytest-xdist; 'auto' for one per CPU)")
     judging = parser.add_argument_group("judging")
     judging.add_argument("--strict", action="store_true", help="optional failures fail the run too")
-    judging.add_argument("--expect", metavar="FILE", default=None,
-                         help="expected outcomes (TOML): the exit status then reflects only unexpected ones")
+    judging.add_argument("--expect", metavar="FILE|NAME", default=None,
+                         help="expected outcomes (TOML), or the name of one shipped with the suite (cri-o: "
+                         "docs/expectations/cri-o.toml): the exit status then reflects only unexpected ones")
     reports = parser.add_argument_group("reports (each written atomically)")
     reports.add_argument("--junit", metavar="FILE", help="JUnit XML (one testcase per scenario)")
     reports.add_argument("--json", metavar="FILE", help="Cucumber JSON")

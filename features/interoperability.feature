@@ -40,7 +40,8 @@ Feature: Read-only stores prepared by other tools
 
   @required
   Scenario: An ORAS-style layout whose entries carry fully qualified names is served by name
-    Given the read-only store "first" holds artifact A as "llm:v1"
+    Given the registry has artifact A tagged "llm:v1"
+    And the read-only store "first" holds artifact A as "llm:v1"
     And the read-only store "first" holds artifact B under the bare tag "v2"
     When the client pulls "llm:v1"
     Then the pull returns artifact A

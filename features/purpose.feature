@@ -11,6 +11,7 @@ Feature: What read-only stores are for
     @required
     Scenario: Starting, pulling, listing and removing leave a read-only store exactly as it was
       Given a node with the read-only store "first"
+      And the registry has artifact A tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
       When the client pulls "llm:v1"
       And the client lists the artifacts
@@ -21,6 +22,7 @@ Feature: What read-only stores are for
     @required
     Scenario: A store on a read-only bind mount is served like any other
       Given a node with the read-only store "first"
+      And the registry has artifact A tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
       And the read-only store "first" is on a read-only bind mount
       When the client pulls "llm:v1"

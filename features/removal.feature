@@ -15,7 +15,7 @@ Feature: Removing artifacts touches the main store only
     When the client removes "llm:v1"
     Then it succeeds
     And the list shows artifact A tagged "llm:v1"
-    And the read-only store "first" is unchanged
+    And the removal left the read-only store "first" unchanged
 
   @required
   Scenario: Removing a read-only artifact by its ID succeeds and it stays listed
@@ -23,7 +23,7 @@ Feature: Removing artifacts touches the main store only
     When the client removes the ID of artifact A
     Then it succeeds
     And "llm:v1" resolves to artifact A
-    And the read-only store "first" is unchanged
+    And the removal left the read-only store "first" unchanged
 
   @required
   Scenario: Removing a tag held by both stores removes the main store's copy; the read-only one stays visible
@@ -33,7 +33,7 @@ Feature: Removing artifacts touches the main store only
     Then it succeeds
     And "llm:v1" resolves to artifact B
     And the ID of artifact A is not found
-    And the read-only store "first" is unchanged
+    And the removal left the read-only store "first" unchanged
 
   @required
   Scenario: Removing a main-store artifact makes it disappear

@@ -80,33 +80,43 @@ Feature: Resolving names and IDs across stores
 
     @required
     Scenario: An ID prefix that matches two artifacts of one store is ambiguous, and the error names both
-      Given artifacts A and B whose IDs start with the same character
+      Given artifacts A and B whose IDs start with the same 4 characters
       And the read-only store "first" holds artifact A as "llm:v1"
       And the read-only store "first" holds artifact B as "llm:v2"
-      When the client asks for the status of the first character of the ID of artifact A
+      When the client asks for the status of the first 4 characters of the ID of artifact A
       Then it fails as ambiguous, naming artifacts A and B
 
     @required
     Scenario: An ID prefix that matches in two stores resolves in the first of them
-      Given artifacts A and B whose IDs start with the same character
+      Given artifacts A and B whose IDs start with the same 4 characters
       And the read-only store "first" holds artifact A as "llm:v1"
       And the read-only store "second" holds artifact B as "llm:v2"
-      Then the first character of the ID of artifact A resolves to artifact A
+      Then the first 4 characters of the ID of artifact A resolves to artifact A
 
     @required
-    Scenario Outline: A short name such as "<name>" is not expanded to a Docker Hub name
+    Scenario Outline: A short name such as "<name>" is not expanded to a Docker Hub name (<search>)
+      A short name is answered with no artifact: "not found", or a refusal in
+      the runtime's own words that names it, both keep the name exact. What
+      must never happen is an answer for a name it was expanded to. The node
+      is also run with Docker Hub as a search registry for short names (as
+      many nodes are): a runtime that expands would then find artifact A.
+
       Given the read-only store "first" holds artifact A named "docker.io/library/unknown:latest"
+      And the node has <search>
       When the client asks for the status of the unqualified name "<name>"
-      Then it fails as not found
+      Then no artifact is returned for "<name>": it is not found, or refused naming it
 
       Examples:
-        | name                   |
-        | unknown                |
-        | unknown:latest         |
-        | library/unknown:latest |
+        | name                   | search                                     |
+        | unknown                | no search registries for short names       |
+        | unknown:latest         | no search registries for short names       |
+        | library/unknown:latest | no search registries for short names       |
+        | unknown                | docker.io as its search registry for short names |
+        | unknown:latest         | docker.io as its search registry for short names |
+        | library/unknown:latest | docker.io as its search registry for short names |
 
     @required
     Scenario: A repository path without its registry host is not a name
       Given the read-only store "first" holds artifact A as "llm:v1"
       When the client asks for the status of "llm:v1" without its registry host
-      Then it fails as not found
+      Then no artifact is returned for it: it is not found, or refused naming it

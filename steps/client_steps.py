@@ -20,7 +20,8 @@ def client_has_pulled(ctx: ScenarioContext, refs: str):
 
 @when(parsers.re(r'the client pulls "(?P<ref>[^"]+)"'))
 def client_pulls(ctx: ScenarioContext, ref: str):
-    ctx.act("pull", lambda sut: sut.pull(ctx.reference(ref)))
+    reference = ctx.reference(ref)
+    ctx.act("pull", lambda sut: sut.pull(reference), subject=reference)
 
 
 @when(parsers.re(r'the client asks for the status of "(?P<ref>[^"]+)"'))
@@ -30,12 +31,13 @@ def client_status(ctx: ScenarioContext, ref: str):
 
 @when(parsers.re(r'the client asks for the status of "(?P<ref>[^"]+)" without its registry host'))
 def client_status_without_host(ctx: ScenarioContext, ref: str):
-    ctx.act("status", lambda sut: sut.status(ctx.reference_without_host(ref)))
+    text = ctx.reference_without_host(ref)
+    ctx.act("status", lambda sut: sut.status(text), subject=text)
 
 
 @when(parsers.re(r'the client asks for the status of the unqualified name "(?P<name>[^"]+)"'))
 def client_status_verbatim(ctx: ScenarioContext, name: str):
-    ctx.act("status", lambda sut: sut.status(name))
+    ctx.act("status", lambda sut: sut.status(name), subject=name)
 
 
 @when(parsers.re(r"the client asks for the status of " + ID_PART + r" of the ID of artifact (?P<artifact>[A-Z]\d*)"))
@@ -50,12 +52,14 @@ def client_lists(ctx: ScenarioContext):
 
 @when(parsers.re(r'the client removes "(?P<ref>[^"]+)"'))
 def client_removes(ctx: ScenarioContext, ref: str):
-    ctx.act("remove", lambda sut: sut.remove(ctx.reference(ref)))
+    reference = ctx.reference(ref)
+    ctx.act("remove", lambda sut: sut.remove(reference), subject=reference)
 
 
 @when(parsers.re(r"the client removes the ID of artifact (?P<artifact>[A-Z]\d*)"))
 def client_removes_id(ctx: ScenarioContext, artifact: str):
-    ctx.act("remove", lambda sut: sut.remove(ctx.artifact(artifact).id))
+    artifact_id = ctx.artifact(artifact).id
+    ctx.act("remove", lambda sut: sut.remove(artifact_id), subject=artifact_id)
 
 
 @when(parsers.re(r'the client asks for the mount paths of "(?P<ref>[^"]+)"'))

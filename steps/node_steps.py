@@ -65,3 +65,8 @@ def store_path_absent(ctx: ScenarioContext, label: str):
     path = ctx.store(label).path
     assert not path.exists(), f"read-only store path {path} was created by the system under test"
 
+
+@given(parsers.re(r"the node has (?P<search>no search registries for short names"
+                  r"|(?P<registry>[a-z0-9.-]+) as its search registry for short names)"))
+def node_searches_short_names(ctx: ScenarioContext, search: str, registry: str | None):
+    ctx.search_short_names_in([registry] if registry else [])

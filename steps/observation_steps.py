@@ -45,6 +45,11 @@ def it_fails_as(ctx: ScenarioContext, kind: str):
     ctx.assert_error_kind(ERROR_KINDS[kind])
 
 
+@then(parsers.re(r'no artifact is returned for (?:"[^"]+"|it): it is not found, or refused naming it'))
+def no_artifact_for_short_name(ctx: ScenarioContext):
+    ctx.assert_not_expanded()
+
+
 @then(parsers.re(r"it fails as ambiguous, naming artifacts (?P<first>[A-Z]\d*) and (?P<second>[A-Z]\d*)"))
 def it_fails_ambiguous(ctx: ScenarioContext, first: str, second: str):
     error = ctx.assert_error_kind("ambiguous")
@@ -217,8 +222,12 @@ def artifact_store_lacks_image(ctx: ScenarioContext, ref: str):
 # --- read-only stores ----------------------------------------------------------------------------
 @then(parsers.re(r'the read-only store "(?P<label>[^"]+)" is unchanged'))
 def store_unchanged(ctx: ScenarioContext, label: str):
-    changes = ctx.store_changes(label)
-    assert not changes, f'the system changed read-only store "{label}" ({ctx.store(label).path}):\n  ' + "\n  ".join(changes)
+    ctx.assert_store_unchanged(label)
+
+
+@then(parsers.re(r'the (?P<action>removal|pull) left the read-only store "(?P<label>[^"]+)" unchanged'))
+def store_unchanged_by(ctx: ScenarioContext, action: str, label: str):
+    ctx.assert_store_unchanged(label, during={"removal": "remove", "pull": "pull"}[action])
 
 
 # --- mounts ----------------------------------------------------------------------------------------

@@ -98,8 +98,31 @@ class Expectations:
         return max(matching, key=lambda e: (e.specificity, -e.index))
 
 
+def packaged_expectations() -> dict[str, Path]:
+    """The expectations files shipped with the suite (docs/expectations/NAME.toml), by NAME."""
+    from importlib import resources
+
+    try:
+        folder = resources.files("artifact_conformance.expectations")
+    except ModuleNotFoundError:
+        return {}
+    return {Path(entry.name).stem: Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".toml")}
+
+
+def resolve_expectations(name_or_path: str | Path) -> Path:
+    """A file path, or the NAME of a packaged expectations file (``cri-o``)."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix or "/" in str(name_or_path):
+        return path
+    packaged = packaged_expectations()
+    if str(name_or_path) in packaged:
+        return packaged[str(name_or_path)]
+    raise ExpectationsError(f"{name_or_path}: no such expectations file, and no packaged one of that name "
+                            f"(packaged: {', '.join(sorted(packaged)) or 'none'})")
+
+
 def load_expectations(path: str | Path) -> Expectations:
-    path = Path(path)
+    path = resolve_expectations(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
