@@ -10,6 +10,7 @@ installed)::
     scenario = "features/resolution.feature: A name without a tag means \\":latest\\""
     outcome = "failed"                       # or a list: ["failed", "error"]
     reason = "tags are resolved in the main store first"
+    seen = "what the runtime did, and how it was seen (optional)"
     link = "https://github.com/cri-o/cri-o/issues/1"
 
     [[expected]]
@@ -37,7 +38,7 @@ from artifact_conformance.reporting.model import OUTCOMES
 
 TABLE_NAMES = ("expected", "expect", "expectations")
 SELECTORS = ("nodeid", "scenario", "tag")
-KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "link"}
+KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "seen", "link"}
 
 
 class ExpectationsError(ValueError):
@@ -50,6 +51,7 @@ class Expectation:
     outcomes: tuple[str, ...]
     reason: str
     link: str | None = None
+    seen: str | None = None  # what the runtime did, and how it was seen
     nodeid: str | None = None
     scenario: str | None = None
     feature: str | None = None
@@ -81,6 +83,8 @@ class Expectation:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"selector": self.describe(), "outcomes": list(self.outcomes), "reason": self.reason}
+        if self.seen:
+            data["seen"] = self.seen
         if self.link:
             data["link"] = self.link
         return data
@@ -185,6 +189,7 @@ def _entry(path: Path, index: int, raw: dict[str, Any]) -> Expectation:
             feature, scenario = head.strip(), tail
     return Expectation(
         index=index, outcomes=tuple(outcomes), reason=reason, link=str(raw["link"]) if raw.get("link") else None,
+        seen=str(raw["seen"]).strip() if raw.get("seen") else None,
         nodeid=raw.get("nodeid"), scenario=str(scenario).strip() if scenario else None,
         feature=str(feature).strip() if feature else None, tag=str(raw["tag"]).lstrip("@") if raw.get("tag") else None,
     )

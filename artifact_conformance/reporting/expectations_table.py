@@ -1,0 +1,64 @@
+"""An expectations file as a Markdown table, kept inside a document.
+
+docs/real-runtimes.md shows CRI-O's divergences as a table made from
+docs/expectations/cri-o.toml, between two marker lines, so the page and the
+file that gates CI cannot disagree (tests/test_crio_docs.py checks it)::
+
+    python -m artifact_conformance.reporting.expectations_table cri-o docs/real-runtimes.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from artifact_conformance.reporting.expectations_file import Expectations, load_expectations
+
+
+def begin_marker(name: str) -> str:
+    return f"<!-- expectations table {name}: generated from docs/expectations/{name}.toml; do not edit -->"
+
+
+def end_marker(name: str) -> str:
+    return f"<!-- end of expectations table {name} -->"
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(expectations: Expectations) -> str:
+    rows = ["| scenario | outcome | what the runtime did, and how it was seen | what the contract asks, and why |",
+            "|---|---|---|---|"]
+    for entry in expectations.entries:
+        where = entry.scenario or entry.nodeid or f"@{entry.tag}"
+        if entry.feature:
+            where = f"{entry.feature}: {where}"
+        rows.append(f"| {_cell(where)} | {'/'.join(entry.outcomes)} | {_cell(entry.seen)} | {_cell(entry.reason)} |")
+    return "\n".join(rows)
+
+
+def with_table(document: str, name: str, table: str) -> str:
+    """``document`` with the text between the markers replaced by ``table``."""
+    begin, end = begin_marker(name), end_marker(name)
+    if begin not in document or end not in document:
+        raise ValueError(f"the document has no markers for the {name} table ({begin!r} ... {end!r})")
+    head, rest = document.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{table}\n{end}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="write an expectations file's table into a Markdown document")
+    parser.add_argument("name", help="the packaged expectations file's name (cri-o) or a path")
+    parser.add_argument("document", type=Path)
+    args = parser.parse_args(argv)
+    name = Path(args.name).stem
+    text = args.document.read_text()
+    args.document.write_text(with_table(text, name, markdown_table(load_expectations(args.name))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

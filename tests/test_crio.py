@@ -1,0 +1,122 @@
+"""The whole suite against a real CRI-O, in both modes, judged by docs/expectations/cri-o.toml.
+
+Wherever a CRI-O is found (``ARTIFACT_CONFORMANCE_CRIO``, else
+``../shared/crio/crio`` beside the checkout, else ``crio`` on PATH; see
+``fixtures/crio_node.py``) and the test runs as root, ``artifact-conformance
+run --sut crio --expect cri-o --strict`` must exit 0: every scenario's outcome
+is the one the expectations file lists for it (or passed, where it lists
+none). A new failure fails this test, and so does an unexpected pass, so the
+file stays honest. Elsewhere the tests are skipped, naming what is missing.
+
+- launch mode: a CRI-O per scenario, configured by the suite;
+- fixed endpoint: one CRI-O started here with two read-only store paths and a
+  registries.conf naming the traffic probe's fixed address, which the suite
+  then drives as a runtime configured outside it. CRI-O crashes when a store
+  it already uses becomes read-only (see the expectations file), so that one
+  scenario runs against a CRI-O of its own, after the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from artifact_conformance.fixtures.crio_node import CrioNodeFiles, CrioProcess, CrioUnavailable, find_crio
+from artifact_conformance.fixtures.sut import NodeConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_TIMEOUT_S = 1200
+CRASHES_CRIO = "read_only_bind_mount"  # a pull after the store became read-only: CRI-O panics
+LAUNCH_NOT_APPLICABLE_AT_MOST = 14  # mount paths (no CRI call reports them) and pulls in killable processes
+
+
+def _crio_or_skip():
+    if os.geteuid() != 0:
+        pytest.skip("CRI-O needs root")
+    try:
+        return find_crio()
+    except CrioUnavailable as error:
+        pytest.skip(f"no CRI-O to run the suite against: {error}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_suite(tmp_path: Path, name: str, registry, *args: str) -> tuple[int, dict, str]:
+    results = tmp_path / f"{name}.json"
+    command = [sys.executable, "-m", "artifact_conformance", "run", "--sut", "crio", "--expect", "cri-o", "--strict",
+               "--registry-url", registry.url, "--results", str(results), *args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
+                          stdin=subprocess.DEVNULL)
+    output = done.stdout + done.stderr
+    assert results.is_file(), f"{name}: run exited {done.returncode} without results:\n{output[-4000:]}"
+    return done.returncode, json.loads(results.read_text()), output
+
+
+def unexpected(document: dict) -> list[str]:
+    """Scenarios whose outcome the expectations file does not list (with their messages)."""
+    return [f"{s['judgement']}: {s['nodeid']}: {s['outcome']}: {(s.get('message') or '')[:300]}"
+            for s in document["scenarios"]
+            if s["judgement"] in ("failure", "unexpected_pass", "unexpected_failure", "tolerated")]
+
+
+@pytest.mark.registry
+@pytest.mark.root
+def test_every_scenario_on_a_crio_per_scenario_has_the_expected_outcome(registry, tmp_path):
+    binaries = _crio_or_skip()
+    code, document, output = run_suite(tmp_path, "launch", registry, "--crio-binary", str(binaries.crio))
+    surprises = unexpected(document)
+    assert code == 0 and not surprises, (
+        f"CRI-O (launch) differs from docs/expectations/cri-o.toml (exit {code}):\n  " + "\n  ".join(surprises)
+        + f"\n{output[-2000:]}")
+    not_applicable = [s["nodeid"] for s in document["scenarios"] if s["outcome"] == "not_applicable"]
+    assert len(not_applicable) <= LAUNCH_NOT_APPLICABLE_AT_MOST, not_applicable
+    unused = document["conformance"]["unused_expectations"]
+    assert not unused, f"entries of docs/expectations/cri-o.toml that no scenario used: {unused}"
+    not_met = [s["nodeid"] for s in document["scenarios"] if s["judgement"] == "expectation_not_met"]
+    assert not not_met, f"expected to fail, but not applicable in launch mode: {not_met}"
+
+
+@pytest.mark.registry
+@pytest.mark.root
+def test_every_scenario_on_a_crio_configured_outside_the_suite_has_the_expected_outcome(registry, tmp_path):
+    binaries = _crio_or_skip()
+    first = _run_fixed(binaries, registry, tmp_path, "fixed", "-k", f"not {CRASHES_CRIO}")
+    crash = _run_fixed(binaries, registry, tmp_path, "fixed-crash", "-k", CRASHES_CRIO)
+    for name, (code, document, output) in (("fixed", first), ("fixed-crash", crash)):
+        surprises = unexpected(document)
+        assert code == 0 and not surprises, (
+            f"CRI-O ({name}) differs from docs/expectations/cri-o.toml (exit {code}):\n  " + "\n  ".join(surprises)
+            + f"\n{output[-2000:]}")
+        ran = [s for s in document["scenarios"] if s["outcome"] in ("passed", "failed")]
+        assert ran, f"{name}: no scenario ran against the fixed CRI-O:\n{output[-2000:]}"
+    crashed = crash[1]["scenarios"]
+    assert [s["outcome"] for s in crashed] == ["failed"], crashed
+    assert "exited" in crashed[0]["message"] or "stopped answering" in crashed[0]["message"] \
+        or "Socket closed" in crashed[0]["message"], crashed[0]["message"]
+
+
+def _run_fixed(binaries, registry, tmp_path: Path, name: str, *args: str) -> tuple[int, dict, str]:
+    port = _free_port()
+    base = tmp_path / name
+    stores = [base / "store-1", base / "store-2"]
+    for store in stores:
+        store.mkdir(parents=True)
+    node = NodeConfig(root=base / "root", additional_stores=tuple(map(str, stores)))
+    with tempfile.TemporaryDirectory(prefix="crio-") as scratch:  # short: it holds the socket
+        files = CrioNodeFiles(Path(scratch), binaries)
+        with CrioProcess(files, node, registry_hosts=(f"127.0.0.1:{port}",)) as crio:
+            return run_suite(tmp_path, name, registry, "--cri-endpoint", crio.endpoint,
+                             "--cri-runtime-config", str(files.node_config), "--probe-listen", f"127.0.0.1:{port}",
+                             *args)
