@@ -255,13 +255,21 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             print(f"artifact-conformance run: no scenario matches the selection ({_describe_selection(args)})",
                   file=sys.stderr)
             return EXIT_NOTHING_SELECTED
-        if status not in (0, 1) or not results.exists():
+        # Interrupted by the suite itself (a runtime configured outside it stopped
+        # answering): what ran is judged and reported, and the run still fails.
+        stopped_early = status == PYTEST_INTERRUPTED and results.exists()
+        if (status not in (0, 1) and not stopped_early) or not results.exists():
             _discard(junit_tmp)
             _print_log_tail(log_path, f"the run broke (pytest exit status {status})")
             return EXIT_BROKEN
         document = json.loads(results.read_text(encoding="utf-8"))
         arguments = _user_arguments(args, parser, extra)
-        return _judge_and_report(document, args, targets, junit_tmp, expectations, console, log_path, arguments)
+        code = _judge_and_report(document, args, targets, junit_tmp, expectations, console, log_path, arguments)
+        if stopped_early:
+            print("artifact-conformance run: the run stopped before every selected scenario ran (see the first "
+                  "error above); the reports hold the scenarios that ran", file=sys.stderr)
+            return EXIT_BROKEN
+        return code
 
 
 def _judge_and_report(document: dict[str, Any], args: argparse.Namespace, targets: dict[str, Path],

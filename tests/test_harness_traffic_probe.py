@@ -232,6 +232,51 @@ def test_a_cut_drops_the_connection_mid_blob(probe, artifact_builder):
     assert requests.get(blob_url(probe, repository, layer.digest)).content == layer.content
 
 
+def raw_get_range(address: str, path: str, start: int) -> tuple[bytes, bytes]:
+    host, port = address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: {address}\r\nRange: bytes={start}-\r\n"
+                           "Connection: close\r\n\r\n".encode())
+        received = bytearray()
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_a_cut_on_every_request_stops_a_client_that_resumes_with_a_range_at_the_same_byte(probe, artifact_builder):
+    """A runtime that resumes a cut download with Range (CRI-O does) meets the cut
+    again at the same byte of the blob: it never gets past it."""
+    repository = unique_repository("probe-range")
+    layer = Layer(bytes(range(256)) * 400, title="ranged.bin")  # 102,400 bytes
+    artifact_builder.artifact(repository, "v1", layers=[layer])
+    probe.inject(Fault.cut(after_bytes=50_000, path=r"/blobs/sha256:", times=None))
+    path = f"/v2/{repository}/blobs/{layer.digest}"
+
+    _, first = raw_get(probe.address, path)
+    head, resumed = raw_get_range(probe.address, path, 30_000)
+    past_head, past = raw_get_range(probe.address, path, 60_000)
+
+    assert first == layer.content[:50_000]
+    assert head.startswith(b"HTTP/1.1 206")
+    assert resumed == layer.content[30_000:50_000], "a range from 30,000 is cut at byte 50,000 of the blob"
+    assert past_head.startswith(b"HTTP/1.1 206") and past == b"", "a range past the cut gets nothing"
+    assert [r.range_start for r in probe.requests] == [0, 30_000, 60_000]
+    probe.clear_faults()
+    _, healthy = raw_get_range(probe.address, path, 30_000)
+    assert healthy == layer.content[30_000:]
+
+
+def test_altered_bytes_stay_altered_in_a_ranged_response(probe, artifact_builder):
+    repository = unique_repository("probe-range-corrupt")
+    layer = Layer(b"z" * 1000, title="corrupt.bin")
+    artifact_builder.artifact(repository, "v1", layers=[layer])
+    probe.inject(Fault.corrupt(path=r"/blobs/sha256:", times=None, after_bytes=500))
+    _, body = raw_get_range(probe.address, f"/v2/{repository}/blobs/{layer.digest}", 400)
+    assert body[:100] == b"z" * 100, "bytes before offset 500 of the blob are served as they are"
+    assert body[100:] == bytes(b ^ 0xFF for b in b"z" * 500), "from offset 500 of the blob on, altered"
+
+
 def connect_errno(address: str) -> int | None:
     host, port = address.rsplit(":", 1)
     try:
