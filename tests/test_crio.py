@@ -124,7 +124,7 @@ def _run_fixed(binaries, registry, tmp_path: Path, name: str, *args: str) -> tup
         with CrioProcess(files, node, registry_hosts=(f"127.0.0.1:{port}",)) as crio:
             return run_suite(tmp_path, name, registry, "--cri-endpoint", crio.endpoint,
                              "--cri-runtime-config", str(files.node_config), "--probe-listen", f"127.0.0.1:{port}",
-                             *args)
+                             "--cri-log", str(files.log), *args)
 
 
 @pytest.mark.registry

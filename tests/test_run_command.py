@@ -68,7 +68,7 @@ def test_a_required_failure_fails_the_run_and_every_report_says_so(registry, tmp
 
     results = json.loads(files["results.json"].read_text())
     scenarios = {s["scenario"]: s for s in results["scenarios"]}
-    assert len(scenarios) == 17 and results["run"]["pytest"]["workers"] == 2
+    assert len(scenarios) == 20 and results["run"]["pytest"]["workers"] == 2
     failed = sorted(name for name, s in scenarios.items() if s["outcome"] == "failed")
     assert failed == sorted([FIRST_WINS, LATER_WINS])
     assert {scenarios[name]["judgement"] for name in failed} == {"failure"}
@@ -77,7 +77,7 @@ def test_a_required_failure_fails_the_run_and_every_report_says_so(registry, tmp
     assert results["run"]["sut"]["settings"]["store_class"] == "tests.broken_stores:MainStoreFirst"
 
     suite = ET.parse(files["junit.xml"]).getroot().find("testsuite")
-    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("artifact-conformance", "17", "2")
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("artifact-conformance", "20", "2")
     outcomes = [p.get("value") for p in suite.iter("property") if p.get("name") == "conformance_outcome"]
     assert sorted(outcomes) == sorted(s["outcome"] for s in scenarios.values())
 
@@ -89,11 +89,11 @@ def test_a_required_failure_fails_the_run_and_every_report_says_so(registry, tmp
     assert sorted(failing) == failed
 
     page = files["report.html"].read_text()
-    assert "Not conformant: 2 of 17 required scenarios failed" in page
+    assert "Not conformant: 2 of 20 required scenarios failed" in page
     assert 'gave artifact C' in page and "Resolving names and IDs across stores" in page
 
-    assert "Not conformant: 2 of 17 required scenarios failed" in printed
-    assert "running 17 scenarios" in printed and "[17/17]" in printed
+    assert "Not conformant: 2 of 20 required scenarios failed" in printed
+    assert "running 20 scenarios" in printed and "[20/20]" in printed
     assert f"features/resolution.feature: {FIRST_WINS}" in printed
 
 

@@ -38,7 +38,11 @@ from artifact_conformance.reporting.model import OUTCOMES
 
 TABLE_NAMES = ("expected", "expect", "expectations")
 SELECTORS = ("nodeid", "scenario", "tag")
-KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "seen", "link"}
+KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "seen", "link", "when"}
+# ``when`` narrows an entry to runs whose runtime the suite configured (launch
+# mode) or not (a runtime configured outside the suite): some behaviour differs,
+# e.g. what a runtime does with a store that is bad at start-up or goes bad later.
+WHEN = {"configured by the suite": True, "configured outside the suite": False}
 
 
 class ExpectationsError(ValueError):
@@ -52,6 +56,7 @@ class Expectation:
     reason: str
     link: str | None = None
     seen: str | None = None  # what the runtime did, and how it was seen
+    when: str | None = None  # a key of WHEN
     nodeid: str | None = None
     scenario: str | None = None
     feature: str | None = None
@@ -59,16 +64,21 @@ class Expectation:
 
     @property
     def specificity(self) -> int:
-        return 3 if self.nodeid else 2 if self.scenario else 1
+        return (3 if self.nodeid else 2 if self.scenario else 1) * 2 + (self.when is not None)
 
     def describe(self) -> str:
+        when = f" ({self.when})" if self.when else ""
         if self.nodeid:
-            return f"nodeid {self.nodeid}"
+            return f"nodeid {self.nodeid}{when}"
         if self.scenario:
-            return f"scenario {self.feature + ': ' if self.feature else ''}{self.scenario}"
-        return f"tag @{self.tag}"
+            return f"scenario {self.feature + ': ' if self.feature else ''}{self.scenario}{when}"
+        return f"tag @{self.tag}{when}"
 
     def matches(self, record: Mapping[str, Any]) -> bool:
+        if self.when is not None:
+            configured = "configure" in ((record.get("sut") or {}).get("capabilities") or [])
+            if configured != WHEN[self.when]:
+                return False
         if self.nodeid:
             return _node_tail(record.get("nodeid") or "") == _node_tail(self.nodeid)
         if self.scenario:
@@ -172,6 +182,8 @@ def _entry(path: Path, index: int, raw: dict[str, Any]) -> Expectation:
     selectors = [k for k in SELECTORS if raw.get(k)]
     if len(selectors) != 1:
         raise ExpectationsError(f"{where}: give exactly one of {', '.join(SELECTORS)} (found {', '.join(selectors) or 'none'})")
+    if raw.get("when") is not None and raw["when"] not in WHEN:
+        raise ExpectationsError(f"{where}: when = {raw['when']!r} is not one of {', '.join(map(repr, WHEN))}")
     if raw.get("feature") and not raw.get("scenario"):
         raise ExpectationsError(f"{where}: 'feature' narrows 'scenario'; use it together with 'scenario'")
     outcomes = raw.get("outcome", raw.get("outcomes", "failed"))
@@ -189,7 +201,7 @@ def _entry(path: Path, index: int, raw: dict[str, Any]) -> Expectation:
             feature, scenario = head.strip(), tail
     return Expectation(
         index=index, outcomes=tuple(outcomes), reason=reason, link=str(raw["link"]) if raw.get("link") else None,
-        seen=str(raw["seen"]).strip() if raw.get("seen") else None,
+        seen=str(raw["seen"]).strip() if raw.get("seen") else None, when=raw.get("when"),
         nodeid=raw.get("nodeid"), scenario=str(scenario).strip() if scenario else None,
         feature=str(feature).strip() if feature else None, tag=str(raw["tag"]).lstrip("@") if raw.get("tag") else None,
     )

@@ -35,6 +35,8 @@ def markdown_table(expectations: Expectations) -> str:
         where = entry.scenario or entry.nodeid or f"@{entry.tag}"
         if entry.feature:
             where = f"{entry.feature}: {where}"
+        if entry.when:
+            where += f" ({entry.when})"
         rows.append(f"| {_cell(where)} | {'/'.join(entry.outcomes)} | {_cell(entry.seen)} | {_cell(entry.reason)} |")
     return "\n".join(rows)
 
