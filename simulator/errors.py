@@ -33,6 +33,10 @@ class RegistryError(ArtifactStoreError):
     """The registry answered with an error, or the connection failed."""
 
 
+class RegistryAccessError(RegistryError):
+    """The registry denied access (401, 403): credentials are missing or lack permission."""
+
+
 class DigestMismatchError(ArtifactStoreError):
     """Content does not match the digest it was fetched or stored under."""
 
