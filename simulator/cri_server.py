@@ -88,7 +88,6 @@ from . import errors as sim
 from .cri_runtime import RUNTIME_API_VERSION, RUNTIME_NAME, RuntimeService
 from .records import ArtifactRecord
 from .registry_client import Credentials
-from .registry_failures import chain_text
 from .store import ArtifactStore
 
 log = logging.getLogger(__name__)
@@ -269,7 +268,7 @@ class ImageService(api_pb2_grpc.ImageServiceServicer):
             return handler()
         except Exception as error:  # noqa: BLE001 - every error leaves as a gRPC status
             code, kind, message = status_for(error)
-            log.debug("%s: %s: %s", call, code.name, chain_text(error))
+            log.debug("%s: %s: %s", call, code.name, sim.chain_text(error))
             if kind == "other" and not isinstance(error, sim.ArtifactStoreError):
                 log.debug("%s failed", call, exc_info=True)
             _abort(context, code, kind, message)

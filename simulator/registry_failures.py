@@ -19,35 +19,16 @@ import http.client
 import json
 import socket
 import ssl
-from collections.abc import Iterator
 
 import requests
 
-from .errors import NotFoundError, RegistryAccessError, RegistryError
+from .errors import NotFoundError, RegistryAccessError, RegistryError, causes, chain_text
+
+__all__ = ["causes", "chain_text", "connection_failure", "cut_failure", "refused", "status_failure"]
 
 INSECURE_HINT = "add it to [crio.image] insecure_registries"
 # OpenSSL's reasons when the other end answers a ClientHello with plain HTTP.
 PLAIN_HTTP_REASONS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST")
-
-
-def causes(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and everything it wraps: causes, contexts, urllib3's ``reason``
-    and exceptions passed as arguments (requests wraps urllib3's MaxRetryError so)."""
-    seen: set[int] = set()
-    pending = [error]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
-        pending.extend(e for e in linked if isinstance(e, BaseException))
-
-
-def chain_text(error: BaseException) -> str:
-    """The whole chain on one line, for the debug log."""
-    return " <- ".join(f"{type(e).__name__}: {' '.join(str(e).split())}" for e in causes(error))
 
 
 def refused(error: BaseException) -> bool:
