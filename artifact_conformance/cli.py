@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from artifact_conformance import __version__
-from artifact_conformance.simulator.errors import ArtifactStoreError
+from artifact_conformance.simulator.errors import ArtifactStoreError, chain_text
 
 PROG = "artifact-conformance"
 COMMAND_MODULES = (
@@ -84,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # a handler's own usage error (parser.error)
         return exit_.code if isinstance(exit_.code, int) else 2
     except (ArtifactStoreError, OSError) as error:
-        print(f"{PROG}: error: {_one_line(error)}", file=sys.stderr)
+        logging.getLogger(LOGGER).debug("error chain: %s", chain_text(error))
+        print(f"{PROG}: error: {_one_line(_plain(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -96,7 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             logger.propagate = propagate
 
 
-def _one_line(error: BaseException) -> str:
+def _plain(error: BaseException) -> BaseException | str:
+    """An operating system error in words ("cannot write /x: Permission denied"),
+    not Python's "[Errno 13] Permission denied: '/x'"; other errors say it themselves."""
+    if isinstance(error, OSError) and not isinstance(error, ArtifactStoreError) and error.strerror:
+        return f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    return error
+
+
+def _one_line(error: BaseException | str) -> str:
     text = str(error) or type(error).__name__
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 

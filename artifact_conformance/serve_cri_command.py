@@ -10,11 +10,19 @@ port for ``tcp://HOST:0``). A configuration the store refuses is one
 ``artifact-conformance: error: ...`` line and exit status 1, as CRI-O refuses
 to start. Warnings (a store skipped, an entry hidden) go to stderr as
 ``warning: ...`` lines, each once.
+
+Every call is one line on stderr, with or without ``-v``, when it ends::
+
+    2026-12-01T12:00:00.123Z PullImage image=127.0.0.1:5000/models/llm:v1 outcome=pulled digest=sha256:... store=/var/lib/x/artifacts ms=42
+
+``-v`` adds the store's own debug lines, and for a failed call the whole
+exception chain behind its (plain) message.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -23,14 +31,15 @@ import threading
 # The defaults of --grace and --workers are CriServer's own (None: not given).
 
 READY_LINE = "serving CRI ImageService on {address}"
+CALL_LINE_FORMAT = "%(asctime)s.%(msecs)03dZ %(message)s"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve-cri", help="serve the reference store as a CRI v1 ImageService (gRPC) until SIGTERM",
-        description="Serve the reference artifact store over CRI v1 (ImageService; RuntimeService.Version "
-        "only) on a unix socket or TCP port, configured by a CRI-O style TOML file.",
+        description="Serve the reference artifact store over CRI v1 (ImageService; RuntimeService's Version, "
+        "Status, ListContainers and ListPodSandbox) on a unix socket or TCP port, configured by a CRI-O style TOML file.",
     )
     parser.add_argument("--listen", required=True, metavar="ADDRESS",
                         help="unix:///ABSOLUTE/PATH or tcp://HOST:PORT (port 0 picks a free port)")
@@ -58,6 +67,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     # Signals first: a SIGTERM that arrives while the store opens still stops us cleanly.
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
+    call_log = _route_call_log()
     try:
         store = ArtifactStore(StoreConfig.from_toml(args.config))  # ConfigError: one line, exit 1 (cli)
         server = CriServer(store, listen, **({"workers": args.workers} if args.workers else {}))
@@ -69,6 +79,31 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         finally:
             server.stop(*([args.grace] if args.grace is not None else []))
     finally:
+        call_log()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _route_call_log():
+    """Send the per-call lines to stderr at INFO, whatever the package's log level;
+    return the function that undoes it."""
+    import time
+
+    from artifact_conformance.simulator.cri_call_log import CALL_LOGGER
+
+    logger = logging.getLogger(CALL_LOGGER)
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = logging.Formatter(CALL_LINE_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    saved = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+    return undo

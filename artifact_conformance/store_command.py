@@ -7,7 +7,10 @@
     artifact-conformance store --config crio.toml [--json] mounts REF
 
 ``--json`` prints the CRI-style record fields, for scripts and for the
-command adapter; without it the output is for people.
+command adapter; without it the output is for people: on a terminal, tables
+fitted to its width; piped or redirected, plain tables with one record per
+line and every value whole (several tags or digests joined by commas), for
+grep, awk and narrow logs alike.
 """
 
 from __future__ import annotations
@@ -90,9 +93,16 @@ def _status(store: ArtifactStore, args: argparse.Namespace, console: Console) ->
     record = store.status(args.name_or_id)
     if args.json:
         _print_json(record.to_json())
+    elif not _on_terminal(console):
+        rows = _record_rows(record)
+        width = max(len(key) for key, _ in rows)
+        sys.stdout.write("".join(f"{key:<{width}}  {value.replace(chr(10), ',')}\n" for key, value in rows))
     else:
         console.print(_record_table(record))
     return 0
+
+
+LIST_COLUMNS = ("ID", "TAGS", "DIGESTS", "SIZE", "PINNED", "STORE")
 
 
 def _list(store: ArtifactStore, args: argparse.Namespace, console: Console) -> int:
@@ -100,19 +110,17 @@ def _list(store: ArtifactStore, args: argparse.Namespace, console: Console) -> i
     if args.json:
         _print_json([record.to_json() for record in records])
         return 0
+    rows = [(record.id[:ID_SHORT], record.repo_tags or ["<none>"], record.repo_digests or ["<none>"],
+             _size(record.size), "yes" if record.pinned else "no", record.store) for record in records]
+    if not _on_terminal(console):
+        _print_plain(LIST_COLUMNS, rows, right=("SIZE",))
+        return 0
     table = Table(box=None, pad_edge=False)
-    for column in ("ID", "TAGS", "DIGESTS", "SIZE", "PINNED", "STORE"):
+    for column in LIST_COLUMNS:
         table.add_column(column, justify="right" if column == "SIZE" else "left",
                          no_wrap=column in ("ID", "SIZE", "PINNED"), overflow="fold")
-    for record in records:
-        table.add_row(
-            record.id[:ID_SHORT],
-            "\n".join(record.repo_tags) or "<none>",
-            "\n".join(record.repo_digests) or "<none>",
-            _size(record.size),
-            "yes" if record.pinned else "no",
-            record.store,
-        )
+    for row in rows:
+        table.add_row(*(_cell(value, "\n") for value in row))
     console.print(table)
     return 0
 
@@ -137,12 +145,16 @@ def _mounts(store: ArtifactStore, args: argparse.Namespace, console: Console) ->
     if args.json:
         _print_json([mount.to_json() for mount in mounts])
         return 0
+    rows = [(mount.name, _size(mount.size), mount.path) for mount in mounts]
+    if not _on_terminal(console):
+        _print_plain(("NAME", "SIZE", "PATH"), rows, right=("SIZE",))
+        return 0
     table = Table(box=None, pad_edge=False)
     table.add_column("NAME", overflow="fold")
     table.add_column("SIZE", justify="right", no_wrap=True)
     table.add_column("PATH", overflow="fold")
-    for mount in mounts:
-        table.add_row(mount.name, _size(mount.size), mount.path)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
     return 0
 
@@ -153,11 +165,42 @@ def _print_json(document: object) -> None:
     sys.stdout.flush()
 
 
+def _on_terminal(console: Console) -> bool:
+    """Whether stdout is a terminal (rich's own test also says yes when FORCE_COLOR is set)."""
+    isatty = getattr(console.file, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _print_plain(columns: tuple[str, ...], rows: list[tuple], right: tuple[str, ...] = ()) -> None:
+    """A table for pipes and files: one record per line, nothing wrapped or cut;
+    columns two spaces apart, the last one unpadded."""
+    lines = [list(columns), *([_cell(value, ",") for value in row] for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
+    out = []
+    for line in lines:
+        cells = [cell.rjust(width) if name in right else cell.ljust(width)
+                 for name, cell, width in zip(columns, line, widths)]
+        cells[-1] = line[-1]
+        out.append("  ".join(cells).rstrip() + "\n")
+    sys.stdout.write("".join(out))
+    sys.stdout.flush()
+
+
+def _cell(value: str | list[str], separator: str) -> str:
+    return separator.join(value) if isinstance(value, list) else value
+
+
 def _record_table(record: ArtifactRecord) -> Table:
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    rows = [
+    for key, value in _record_rows(record):
+        table.add_row(key, value)
+    return table
+
+
+def _record_rows(record: ArtifactRecord) -> list[tuple[str, str]]:
+    return [
         ("id", record.id),
         ("repo_tags", "\n".join(record.repo_tags) or "<none>"),
         ("repo_digests", "\n".join(record.repo_digests) or "<none>"),
@@ -168,9 +211,6 @@ def _record_table(record: ArtifactRecord) -> Table:
         ("media_type", record.media_type),
         ("artifact_type", record.artifact_type or "<none>"),
     ]
-    for key, value in rows:
-        table.add_row(key, value)
-    return table
 
 
 def _size(size: int) -> str:

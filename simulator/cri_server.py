@@ -2,8 +2,11 @@
 
 A CRI client (kubelet, crictl, the suite's ``cri`` adapter) talks to the
 reference store exactly as it would talk to a runtime. One store per server
-process. ``RuntimeService`` answers ``Version`` only (a CRI client calls it
-first to learn who it talks to); every other runtime call is UNIMPLEMENTED.
+process. ``RuntimeService`` answers ``Version``, ``Status`` (``crictl info``),
+``ListContainers`` and ``ListPodSandbox`` (``cri_runtime``: there are none);
+every other runtime call is UNIMPLEMENTED. Every call is logged, one line when
+it ends (``cri_call_log``): method, reference, outcome, the store that
+answered, milliseconds.
 
 What each call does, and how the store's errors become gRPC status codes
 (``STATUS_CODES``; the message is always the store's own message, which names
@@ -20,11 +23,14 @@ NotFoundError (registry 404 on pull)    NOT_FOUND              not_found
 NoMatchingPlatformError                 NOT_FOUND              not_found
 NotAnArtifactError (container image)    FAILED_PRECONDITION    not_an_artifact
 ConfigError (e.g. unreadable auth file) FAILED_PRECONDITION    config
-RegistryError: access denied (401/403)  PERMISSION_DENIED      registry
+RegistryAccessError (401/403)           PERMISSION_DENIED      registry
 RegistryError: unreachable, 5xx, ...    UNAVAILABLE            registry
 DigestMismatchError (registry content)  DATA_LOSS              registry
 CorruptStoreError, UnsafeLayerNameError DATA_LOSS              corrupt
 OSError, anything unexpected            INTERNAL               other
+                                        (the message says what failed,
+                                        never the exception's text; the
+                                        log has that, with ``-v``)
 ======================================  =====================  ================
 
 An ambiguous ID is INVALID_ARGUMENT rather than FAILED_PRECONDITION: the
@@ -50,7 +56,8 @@ Calls (CRI semantics, as CRI-O implements them for artifacts):
   A filter that is not a valid reference is INVALID_ARGUMENT, as for
   ImageStatus.
 - ``RemoveImage``: idempotent; an image that is not there (or only in a
-  read-only store) is a success.
+  read-only store) is a success. The log line says why nothing was removed
+  (``reason="held by read-only store ..."``); a CRI response has no room for it.
 - ``ImageFsInfo``: the main store's directory (``<root>/artifacts``): bytes
   used (allocated blocks, hard links counted once) and inodes used.
 """
@@ -76,17 +83,16 @@ from typing import TypeVar
 import grpc
 from cri_api.v1 import api_pb2, api_pb2_grpc
 
-from artifact_conformance import __version__
-
+from . import cri_call_log as calls
 from . import errors as sim
+from .cri_runtime import RUNTIME_API_VERSION, RUNTIME_NAME, RuntimeService
 from .records import ArtifactRecord
 from .registry_client import Credentials
 from .store import ArtifactStore
 
 log = logging.getLogger(__name__)
 
-RUNTIME_NAME = "artifact-conformance-reference"
-RUNTIME_API_VERSION = "v1"
+__all__ = ["RUNTIME_API_VERSION", "RUNTIME_NAME", "CriServer", "ImageService", "ListenAddress", "status_for"]
 ERROR_KIND_METADATA = "artifact-conformance-error-kind"
 DEFAULT_GRACE_S = 5.0
 DEFAULT_WORKERS = 8
@@ -101,6 +107,7 @@ STATUS_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
     (sim.NoMatchingPlatformError, grpc.StatusCode.NOT_FOUND, "not_found"),
     (sim.NotAnArtifactError, grpc.StatusCode.FAILED_PRECONDITION, "not_an_artifact"),
     (sim.ConfigError, grpc.StatusCode.FAILED_PRECONDITION, "config"),
+    (sim.RegistryAccessError, grpc.StatusCode.PERMISSION_DENIED, "registry"),
     (sim.RegistryError, grpc.StatusCode.UNAVAILABLE, "registry"),
     (sim.DigestMismatchError, grpc.StatusCode.DATA_LOSS, "registry"),
     (sim.CorruptStoreError, grpc.StatusCode.DATA_LOSS, "corrupt"),
@@ -118,8 +125,11 @@ def status_for(error: BaseException) -> tuple[grpc.StatusCode, str, str]:
                 code = grpc.StatusCode.PERMISSION_DENIED
             return code, kind, message
     if isinstance(error, OSError):
-        return grpc.StatusCode.INTERNAL, "other", f"{type(error).__name__}: {message}"
-    return grpc.StatusCode.INTERNAL, "other", f"unexpected {type(error).__name__}: {message}"
+        where = f" on {error.filename}" if error.filename else ""
+        return grpc.StatusCode.INTERNAL, "other", (
+            f"the reference store failed{where}: {error.strerror or 'an operating system call failed'}")
+    return grpc.StatusCode.INTERNAL, "other", (
+        "the reference store failed unexpectedly; serve-cri's log (with -v) has the details")
 
 
 def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, kind: str, message: str) -> None:
@@ -158,7 +168,7 @@ def credentials_from(auth: api_pb2.AuthConfig | None) -> Credentials | None:
         try:
             decoded = base64.b64decode(auth.auth, validate=True).decode()
         except (binascii.Error, UnicodeDecodeError) as e:
-            raise sim.InvalidReferenceError(f"AuthConfig.auth is not base64 of user:password: {e}") from e
+            raise sim.InvalidReferenceError("AuthConfig.auth is not base64 of user:password") from e
         user, sep, secret = decoded.partition(":")
         username, password = (user, secret.strip("\x00")) if sep else ("", "")
     return Credentials(username, password) if username else None
@@ -178,21 +188,25 @@ class ImageService(api_pb2_grpc.ImageServiceServicer):
     def PullImage(self, request: api_pb2.PullImageRequest, context: grpc.ServicerContext) -> api_pb2.PullImageResponse:
         def pull() -> api_pb2.PullImageResponse:
             reference = _image_name(request.image if request.HasField("image") else None, "PullImage")
+            calls.note(image=reference)
             credentials = credentials_from(request.auth if request.HasField("auth") else None)
             with self._writes:
                 result = self.store.pull(reference, credentials=credentials)
-            log.info("PullImage %s: %s %s", reference, "satisfied by read-only store" if result.skipped else "pulled",
-                     result.record.digest)
+            calls.note(outcome="found in read-only store, not pulled" if result.skipped else "pulled",
+                       digest=result.record.digest, store=result.record.store)
             return api_pb2.PullImageResponse(image_ref=result.record.id)
         return self._serve(context, "PullImage", pull)
 
     def ImageStatus(self, request: api_pb2.ImageStatusRequest, context: grpc.ServicerContext) -> api_pb2.ImageStatusResponse:
         def status() -> api_pb2.ImageStatusResponse:
             name = _image_name(request.image if request.HasField("image") else None, "ImageStatus")
+            calls.note(image=name)
             try:
                 record = self.store.status(name)
             except sim.NotFoundError:
+                calls.note(outcome="not found")
                 return api_pb2.ImageStatusResponse()
+            calls.note(outcome="found", store=record.store)
             info = verbose_info(record) if request.verbose else {}
             return api_pb2.ImageStatusResponse(image=cri_image(record), info=info)
         return self._serve(context, "ImageStatus", status)
@@ -201,25 +215,42 @@ class ImageService(api_pb2_grpc.ImageServiceServicer):
         def list_images() -> api_pb2.ListImagesResponse:
             wanted = request.filter.image.image if request.HasField("filter") and request.filter.HasField("image") else ""
             if wanted:
+                calls.note(filter=wanted)
                 try:
-                    return api_pb2.ListImagesResponse(images=[cri_image(self.store.status(wanted))])
+                    record = self.store.status(wanted)
                 except sim.NotFoundError:
+                    calls.note(outcome=calls.count(0, "image"))
                     return api_pb2.ListImagesResponse()
-            return api_pb2.ListImagesResponse(images=[cri_image(r) for r in self.store.list()])
+                calls.note(outcome=calls.count(1, "image"), store=record.store)
+                return api_pb2.ListImagesResponse(images=[cri_image(record)])
+            records = self.store.list()
+            stores = sorted({r.store for r in records}, key=[r.store for r in records].index)
+            calls.note(outcome=calls.count(len(records), "image"), store=",".join(stores) or None)
+            return api_pb2.ListImagesResponse(images=[cri_image(r) for r in records])
         return self._serve(context, "ListImages", list_images)
 
     def RemoveImage(self, request: api_pb2.RemoveImageRequest, context: grpc.ServicerContext) -> api_pb2.RemoveImageResponse:
         def remove() -> api_pb2.RemoveImageResponse:
             name = _image_name(request.image if request.HasField("image") else None, "RemoveImage")
+            calls.note(image=name)
             with self._writes:
                 result = self.store.remove(name)
-            log.info("RemoveImage %s: removed %s", name, ", ".join(result.removed_digests) or "nothing")
+            main = str(self.store.config.main_store_dir)
+            if result.removed_digests:
+                calls.note(outcome="removed", digest=",".join(result.removed_digests), store=main)
+            elif result.still_visible is not None:
+                calls.note(outcome="nothing removed", store=result.still_visible.store,
+                           reason=f"held by read-only store {result.still_visible.store}, which is never changed; "
+                                  "it stays listed and pinned")
+            else:
+                calls.note(outcome="nothing removed", store=main, reason="not in the main store or any read-only store")
             return api_pb2.RemoveImageResponse()
         return self._serve(context, "RemoveImage", remove)
 
     def ImageFsInfo(self, request: api_pb2.ImageFsInfoRequest, context: grpc.ServicerContext) -> api_pb2.ImageFsInfoResponse:
         def fs_info() -> api_pb2.ImageFsInfoResponse:
             directory = self.store.config.main_store_dir
+            calls.note(store=str(directory))
             used_bytes, inodes = disk_usage(directory)
             usage = api_pb2.FilesystemUsage(
                 timestamp=time.time_ns(),
@@ -237,24 +268,11 @@ class ImageService(api_pb2_grpc.ImageServiceServicer):
             return handler()
         except Exception as error:  # noqa: BLE001 - every error leaves as a gRPC status
             code, kind, message = status_for(error)
-            if kind == "other":
-                log.error("%s failed: %s", call, message, exc_info=not isinstance(error, sim.ArtifactStoreError))
-            else:
-                log.info("%s: %s: %s", call, code.name, message)
+            log.debug("%s: %s: %s", call, code.name, sim.chain_text(error))
+            if kind == "other" and not isinstance(error, sim.ArtifactStoreError):
+                log.debug("%s failed", call, exc_info=True)
             _abort(context, code, kind, message)
             raise  # unreachable: abort raises
-
-
-class RuntimeVersionService(api_pb2_grpc.RuntimeServiceServicer):
-    """Only ``Version``: enough for a CRI client to identify the endpoint."""
-
-    def Version(self, request: api_pb2.VersionRequest, context: grpc.ServicerContext) -> api_pb2.VersionResponse:
-        return api_pb2.VersionResponse(
-            version="0.1.0",
-            runtime_name=RUNTIME_NAME,
-            runtime_version=__version__,
-            runtime_api_version=RUNTIME_API_VERSION,
-        )
 
 
 def _image_name(spec: api_pb2.ImageSpec | None, call: str) -> str:
@@ -318,14 +336,16 @@ class ListenAddress:
 
 
 class CriServer:
-    """A gRPC server with the ImageService (and RuntimeService.Version) for one store."""
+    """A gRPC server with the ImageService (and part of the RuntimeService) for one store."""
 
     def __init__(self, store: ArtifactStore, listen: str | ListenAddress, workers: int = DEFAULT_WORKERS) -> None:
         self.store = store
         self.listen = listen if isinstance(listen, ListenAddress) else ListenAddress.parse(listen)
-        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cri"))
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cri"),
+                                   interceptors=[calls.CallLog()])
         api_pb2_grpc.add_ImageServiceServicer_to_server(ImageService(store), self._server)
-        api_pb2_grpc.add_RuntimeServiceServicer_to_server(RuntimeVersionService(), self._server)
+        self.runtime = RuntimeService(store.config)
+        api_pb2_grpc.add_RuntimeServiceServicer_to_server(self.runtime, self._server)
         self.address: str | None = None  # where it listens, with the real port
         self._started = False
 

@@ -1,5 +1,7 @@
 """Errors of the reference store. Each names the thing that was wrong."""
 
+from collections.abc import Iterator
+
 
 class ArtifactStoreError(Exception):
     """Base class: every error the reference store raises on purpose."""
@@ -33,6 +35,10 @@ class RegistryError(ArtifactStoreError):
     """The registry answered with an error, or the connection failed."""
 
 
+class RegistryAccessError(RegistryError):
+    """The registry denied access (401, 403): credentials are missing or lack permission."""
+
+
 class DigestMismatchError(ArtifactStoreError):
     """Content does not match the digest it was fetched or stored under."""
 
@@ -43,3 +49,23 @@ class UnsafeLayerNameError(ArtifactStoreError):
 
 class NoMatchingPlatformError(ArtifactStoreError):
     """An index has no instance for the host platform."""
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and everything it wraps: causes, contexts, urllib3's ``reason``
+    and exceptions passed as arguments (requests wraps urllib3's MaxRetryError so)."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        pending.extend(e for e in linked if isinstance(e, BaseException))
+
+
+def chain_text(error: BaseException) -> str:
+    """The whole chain on one line, for the debug log."""
+    return " <- ".join(f"{type(e).__name__}: {' '.join(str(e).split())}" for e in causes(error))

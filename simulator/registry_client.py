@@ -3,8 +3,13 @@
 oras-py builds the URLs and runs the bearer-token dance; this module adds what
 a store needs on top: the manifest's exact bytes (so digests are preserved),
 blobs streamed to disk with their digests verified, basic auth for registries
-that challenge with ``Basic``, and no silent retries (oras-py's default retry
-sleeps up to minutes on a 500; a pull should fail fast and say why).
+that challenge with ``Basic``, failures in plain words (``registry_failures``),
+and one bounded retry rule instead of oras-py's (which sleeps up to minutes on
+a 500; a pull should fail fast and say why): a connection the registry
+*refuses* is tried again, ``CONNECT_RETRY_DELAYS`` apart (0.2 s, then 0.6 s:
+a registry that is restarting), because nothing reached the registry. Nothing
+else is retried: an error answer, a stall or a cut connection fails the pull
+at once, and the request counts the suite observes stay exact.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +29,8 @@ import requests
 
 from . import mediatypes as mt
 from .digests import copy_verified, parse_digest, sha256_bytes
-from .errors import ConfigError, DigestMismatchError, NotFoundError, RegistryError
+from . import registry_failures as failures
+from .errors import ConfigError, DigestMismatchError, RegistryError
 from .layout import MANIFEST_TOKENS_MAX, load_json_bounded
 from .reference import Reference
 
@@ -31,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST_MAX = 4 << 20
 TIMEOUT = (10, 60)  # connect, read: a stalled registry fails the pull instead of hanging it
+CONNECT_RETRY_DELAYS = (0.2, 0.6)  # seconds before each new try of a refused connection
 
 
 def timeouts(progress_timeout: float | None) -> tuple[float, float]:
@@ -79,13 +87,19 @@ class _Registry(oras.provider.Registry):
         return self._send(method, url, headers, stream)
 
     def _send(self, method, url, headers, stream):
-        try:
-            return self.session.request(method, url, headers=headers, stream=stream, timeout=self.timeout,
-                                        verify=self._tls_verify)
-        except requests.Timeout as e:
-            raise RegistryError(f"{method} {url} failed: no progress for {self.timeout[1]} s: {e}") from e
-        except requests.RequestException as e:
-            raise RegistryError(f"{method} {url} failed: {e}") from e
+        """One request; a refused connection is tried again (CONNECT_RETRY_DELAYS).
+        Other failures propagate at once; ``attempts`` on the error says how many were made."""
+        for attempt, delay in enumerate((*CONNECT_RETRY_DELAYS, None), start=1):
+            try:
+                return self.session.request(method, url, headers=headers, stream=stream, timeout=self.timeout,
+                                            verify=self._tls_verify)
+            except requests.RequestException as e:
+                log.debug("%s %s: attempt %d failed: %s", method, url, attempt, failures.chain_text(e))
+                if delay is None or not failures.refused(e):
+                    e.attempts = attempt
+                    raise
+                time.sleep(delay)
+        raise AssertionError("unreachable")
 
 
 class RegistryClient:
@@ -112,14 +126,20 @@ class RegistryClient:
     def _stored_credentials(self, domain: str) -> Credentials | None:
         if not self.auth_file:
             return None
+        where = f"global_auth_file {str(self.auth_file)!r}"
         try:
             auths = json.loads(Path(self.auth_file).read_text()).get("auths", {})
-        except (OSError, ValueError) as e:
-            raise ConfigError(f"global_auth_file {str(self.auth_file)!r} cannot be read as JSON: {e}") from e
+        except OSError as e:
+            raise ConfigError(f"{where} cannot be read: {e.strerror or 'read failed'}") from e
+        except (ValueError, AttributeError) as e:
+            raise ConfigError(f"{where} is not a JSON object like docker's config.json ({{\"auths\": ...}})") from e
         entry = auths.get(domain) or auths.get(f"https://{domain}") or auths.get(f"http://{domain}")
-        if not entry or not entry.get("auth"):
+        if not isinstance(entry, dict) or not entry.get("auth"):
             return None
-        user, _, password = base64.b64decode(entry["auth"]).decode().partition(":")
+        try:
+            user, _, password = base64.b64decode(entry["auth"], validate=True).decode().partition(":")
+        except (ValueError, TypeError) as e:  # binascii.Error and UnicodeDecodeError are ValueErrors
+            raise ConfigError(f"{where}: the \"auth\" entry for {domain} is not base64 of user:password") from e
         return Credentials(user, password)
 
     def fetch_manifest(self, ref: Reference, reference: str | None = None,
@@ -131,9 +151,10 @@ class RegistryClient:
         client = self._client(ref.domain, credentials)
         target = reference or ref.digest or ref.tag
         url = f"{client.prefix}://{ref.domain}/v2/{ref.path}/manifests/{target}"
-        response = client.do_request(url, "GET", headers={"Accept": ", ".join(mt.ACCEPTED_MANIFEST_TYPES)}, stream=True)
+        what = f"manifest {ref.repository}:{target}" if ":" not in target else f"manifest {ref.repository}@{target}"
+        response = self._get(client, ref.domain, url, what, {"Accept": ", ".join(mt.ACCEPTED_MANIFEST_TYPES)})
         with response:
-            self._check(response, f"manifest {ref.repository}:{target}" if ":" not in target else f"manifest {ref.repository}@{target}", url)
+            self._check(response, ref.domain, what)
             data = response.raw.read(MANIFEST_MAX + 1, decode_content=True)
         if len(data) > MANIFEST_MAX:
             raise RegistryError(f"manifest {ref} from {url} is larger than {MANIFEST_MAX} bytes")
@@ -158,46 +179,58 @@ class RegistryClient:
         parse_digest(digest)
         client = self._client(ref.domain, credentials)
         url = f"{client.prefix}://{ref.domain}/v2/{ref.path}/blobs/{digest}"
-        response = client.do_request(url, "GET", stream=True)
+        what = f"blob {digest} of {ref.repository}"
+        response = self._get(client, ref.domain, url, what)
         with response:
-            self._check(response, f"blob {digest} of {ref.repository}", url)
+            self._check(response, ref.domain, what)
             with open(target, "wb") as f:
-                written = copy_verified(_RawReader(response, f"blob {digest} of {ref.repository}"), f, digest,
-                                        descriptor.get("size"), f"blob {digest} of {ref.repository}")
+                written = copy_verified(_RawReader(response, ref.domain, what, self.timeout), f, digest,
+                                        descriptor.get("size"), what)
                 f.flush()
                 os.fsync(f.fileno())
         return written
 
+    def _get(self, client: _Registry, host: str, url: str, what: str,
+             headers: dict[str, str] | None = None) -> requests.Response:
+        """GET ``url`` (streamed); a failed connection becomes one plain sentence."""
+        try:
+            return client.do_request(url, "GET", headers=headers, stream=True)
+        except requests.RequestException as e:
+            error = failures.connection_failure(host, what, e, self.timeout, getattr(e, "attempts", 1))
+            log.debug("GET %s: %s (%s)", url, error, failures.chain_text(e))
+            raise error from e
+
     @staticmethod
-    def _check(response: requests.Response, what: str, url: str) -> None:
+    def _check(response: requests.Response, host: str, what: str) -> None:
         if response.status_code == 200:
             return
-        detail = ""
         try:
-            errors = json.loads(response.raw.read(65536, decode_content=True) or b"{}").get("errors") or []
-            detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors if isinstance(e, dict))
-        except (ValueError, AttributeError, RecursionError, requests.RequestException):
-            pass
-        detail = f" ({detail})" if detail else ""
-        if response.status_code == 404:
-            raise NotFoundError(f"{what} not found at the registry: GET {url} answered 404{detail}")
-        if response.status_code in (401, 403):
-            raise RegistryError(f"{what}: access denied by the registry: GET {url} answered {response.status_code}{detail}")
-        raise RegistryError(f"{what}: GET {url} answered {response.status_code} {response.reason}{detail}")
+            body = response.raw.read(65536, decode_content=True) or b""
+        except (requests.RequestException, OSError, ValueError):
+            body = b""
+        error = failures.status_failure(host, what, response.status_code, response.reason or "", body)
+        log.debug("GET %s: %s", response.url, error)
+        raise error
 
 
 class _RawReader:
     """A file-like view of a streamed response that reports cut connections as errors."""
 
-    def __init__(self, response: requests.Response, what: str):
+    def __init__(self, response: requests.Response, host: str, what: str, timeout: tuple[float, float]):
         self._chunks = response.iter_content(chunk_size=1 << 20)
-        self._what = what
+        self._host, self._what, self._timeout = host, what, timeout
+        self._received = 0
 
     def read(self, _size: int = -1) -> bytes:
         try:
-            return next(self._chunks)
+            chunk = next(self._chunks)
         except StopIteration:
             return b""
+        except requests.Timeout as e:
+            log.debug("%s: %s", self._what, failures.chain_text(e))
+            raise failures.connection_failure(self._host, self._what, e, self._timeout) from e
         except (requests.RequestException, ConnectionError) as e:
-            raise RegistryError(f"{self._what}: connection failed mid-blob: {e}") from e
-
+            log.debug("%s: %s", self._what, failures.chain_text(e))
+            raise failures.cut_failure(self._host, self._what, self._received) from e
+        self._received += len(chunk)
+        return chunk

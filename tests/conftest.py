@@ -10,6 +10,7 @@ import pytest
 from artifact_conformance.fixtures.artifacts import ArtifactBuilder
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
+from tests.cri_process import ServeCri, serve_cri, short_tempdir
 
 
 @pytest.fixture
@@ -20,5 +21,28 @@ def builder(registry: RegistryEndpoint) -> Iterator[ArtifactBuilder]:
 
 
 @pytest.fixture
+def server(node: Path, tmp_path: Path) -> Iterator[ServeCri]:
+    """serve-cri on a unix socket, configured by the module's ``node`` fixture; its output in serve-cri.log."""
+    with short_tempdir() as sockets, serve_cri(node, f"unix://{sockets}/cri.sock", tmp_path / "serve-cri.log") as s:
+        yield s
+
+
+@pytest.fixture
 def read_only(tmp_path: Path) -> ReadOnlyStore:
     return ReadOnlyStore(tmp_path / "ro")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--crictl", default=None, metavar="PATH",
+                     help="the crictl binary for the serve-cri tests (else $ARTIFACT_CONFORMANCE_CRICTL, "
+                     "../shared/bin/crictl beside the checkout, or PATH)")
+
+
+@pytest.fixture(scope="session")
+def crictl_binary(pytestconfig: pytest.Config) -> str:
+    from tests.crictl import MISSING, find_crictl
+
+    found = find_crictl(pytestconfig.getoption("crictl", None))
+    if found is None:
+        pytest.skip(MISSING)
+    return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +26,8 @@ from artifact_conformance.simulator.cri_server import (
     status_for,
 )
 from tests.cri_process import SERVE_CRI, ServeCri, crio_toml, serve_cri, short_tempdir
+from tests.crictl import Crictl
+from tests.plain_messages import assert_plain
 
 UNREACHABLE_REGISTRY = "127.0.0.1:1"  # nothing listens on port 1
 
@@ -39,12 +40,6 @@ def node(tmp_path: Path, registry: RegistryEndpoint, read_only: ReadOnlyStore) -
     config.write_text(crio_toml(tmp_path / "root", stores=[str(read_only.path)],
                                 insecure=[registry.address, UNREACHABLE_REGISTRY]))
     return config
-
-
-@pytest.fixture
-def server(node: Path, tmp_path: Path) -> Iterator[ServeCri]:
-    with short_tempdir() as sockets, serve_cri(node, f"unix://{sockets}/cri.sock", tmp_path / "serve-cri.log") as s:
-        yield s
 
 
 @pytest.fixture
@@ -95,14 +90,32 @@ def push(builder: ArtifactBuilder, hint: str = "model", tag: str | None = "v1") 
 
 # --- the calls ----------------------------------------------------------------------
 @pytest.mark.registry
-def test_version_answers_and_the_rest_of_runtime_service_is_unimplemented(server: ServeCri):
+def test_runtime_service_answers_version_status_and_empty_listings(server: ServeCri, node: Path, tmp_path: Path):
     channel = server.channel()
     runtime = api_pb2_grpc.RuntimeServiceStub(channel)
     version = runtime.Version(api_pb2.VersionRequest(version="v1"), timeout=10)
     assert (version.runtime_name, version.runtime_api_version) == (RUNTIME_NAME, "v1")
-    error = rpc_error(runtime.Status, api_pb2.StatusRequest())
-    assert error.code() is grpc.StatusCode.UNIMPLEMENTED
+    status = runtime.Status(api_pb2.StatusRequest(), timeout=10)
+    assert [(c.type, c.status, c.reason) for c in status.status.conditions] == [
+        ("RuntimeReady", False, "ImageServiceOnly"), ("NetworkReady", False, "ImageServiceOnly")]
+    assert dict(status.info) == {}  # the configuration only when verbose
+    config = json.loads(runtime.Status(api_pb2.StatusRequest(verbose=True), timeout=10).info["config"])
+    assert (config["source"], config["mainStore"]) == (str(node), str(tmp_path / "root" / "artifacts"))
+    assert list(runtime.ListContainers(api_pb2.ListContainersRequest(), timeout=10).containers) == []
+    assert list(runtime.ListPodSandbox(api_pb2.ListPodSandboxRequest(), timeout=10).items) == []
     channel.close()
+
+
+@pytest.mark.registry
+def test_an_unimplemented_call_says_what_is_served_and_is_logged_by_name(server: ServeCri):
+    channel = server.channel()
+    runtime = api_pb2_grpc.RuntimeServiceStub(channel)
+    error = rpc_error(runtime.RunPodSandbox, api_pb2.RunPodSandboxRequest())
+    assert error.code() is grpc.StatusCode.UNIMPLEMENTED
+    assert error.details().startswith("serve-cri does not implement RuntimeService/RunPodSandbox: it serves ")
+    channel.close()
+    lines = [line for line in server.output_text().splitlines() if " RuntimeService/RunPodSandbox " in line]
+    assert len(lines) == 1 and "outcome=UNIMPLEMENTED" in lines[0], server.output_text()
 
 
 @pytest.mark.registry
@@ -252,6 +265,7 @@ def test_status_codes_of_every_store_error():
         sim.ConfigError("x"): (grpc.StatusCode.FAILED_PRECONDITION, "config"),
         sim.RegistryError("GET http://r/v2/ failed"): (grpc.StatusCode.UNAVAILABLE, "registry"),
         sim.RegistryError("manifest r/x:v1: access denied by the registry"): (grpc.StatusCode.PERMISSION_DENIED, "registry"),
+        sim.RegistryAccessError("registry r denied access to manifest x"): (grpc.StatusCode.PERMISSION_DENIED, "registry"),
         sim.DigestMismatchError("x"): (grpc.StatusCode.DATA_LOSS, "registry"),
         sim.CorruptStoreError("x"): (grpc.StatusCode.DATA_LOSS, "corrupt"),
         sim.UnsafeLayerNameError("x"): (grpc.StatusCode.DATA_LOSS, "corrupt"),
@@ -263,6 +277,10 @@ def test_status_codes_of_every_store_error():
         code, kind, message = status_for(error)
         assert (code, kind) == expected, error
         assert "\n" not in message
+        assert_plain(message)
+    assert status_for(PermissionError(13, "Permission denied", "/var/lib/x"))[2] == (
+        "the reference store failed on /var/lib/x: Permission denied")
+    assert "boom" not in status_for(KeyError("boom"))[2]
 
 
 def test_credentials_from_auth_config():
@@ -342,26 +360,15 @@ def test_a_missing_configuration_file_is_one_error_line(tmp_path: Path):
 
 
 # --- a real CRI client ------------------------------------------------------------------------
-CRICTL_MISSING = (
-    "crictl is not installed: Debian bookworm has no cri-tools package (apt-cache policy cri-tools finds no "
-    "candidate) and nothing may be downloaded here; install crictl on PATH to run this test"
-)
-
-
 @pytest.mark.registry
-@pytest.mark.skipif(shutil.which("crictl") is None, reason=CRICTL_MISSING)
-def test_crictl_pulls_lists_and_removes_through_serve_cri(server: ServeCri, builder: ArtifactBuilder):
+def test_crictl_pulls_lists_and_removes_through_serve_cri(server: ServeCri, builder: ArtifactBuilder,
+                                                          crictl_binary: str, tmp_path: Path):
     artifact = push(builder, "crictl")
-
-    def crictl(*args: str) -> str:
-        endpoint = server.address
-        result = subprocess.run(["crictl", "--runtime-endpoint", endpoint, "--image-endpoint", endpoint,
-                                 "--timeout", "30s", *args], capture_output=True, text=True, timeout=90)
-        assert result.returncode == 0, f"crictl {' '.join(args)}: {result.stderr}"
-        return result.stdout
+    (tmp_path / "crictl.yaml").write_text("")
+    crictl = Crictl(crictl_binary, server.address, tmp_path / "crictl.yaml").ok
 
     assert "Image is up to date for" in crictl("pull", artifact.reference)
-    assert artifact.id[:13] in crictl("images", "--no-trunc") or artifact.id in crictl("images", "--no-trunc")
+    assert artifact.id in crictl("images", "--no-trunc", "-q").split()
     inspected = json.loads(crictl("inspecti", artifact.reference))
     assert inspected["status"]["id"] == artifact.id
     crictl("rmi", artifact.reference)

@@ -95,6 +95,8 @@ def test_fixture_registry_serves_back_what_was_pushed(registry: RegistryEndpoint
 def test_process_provider_serves_pushes_and_stops_on_exit(tmp_path: Path) -> None:
     with provide_registry(None, "unused-by-process", provider="process") as endpoint:
         assert endpoint.host == "127.0.0.1"
+        assert endpoint.describe() == {"provider": "process", "binary": next(filter(None, map(shutil.which, REGISTRY_BINARIES))),
+                                       "url": endpoint.url}
         repository, digest, blob = push_artifact(endpoint, tmp_path)
         assert_serves(endpoint, repository, digest, blob)
         assert_deletes_manifest(endpoint, repository, digest)
@@ -104,6 +106,7 @@ def test_process_provider_serves_pushes_and_stops_on_exit(tmp_path: Path) -> Non
 def test_a_given_url_is_used_as_is(registry: RegistryEndpoint) -> None:
     with provide_registry(registry.url, "unused-with-url") as endpoint:
         assert endpoint == registry
+        assert endpoint.describe() == {"provider": "url", "url": registry.url}
 
 
 def test_a_given_url_that_does_not_answer_is_named_in_the_error() -> None:
@@ -124,3 +127,15 @@ def test_unavailable_registry_names_the_three_remedies(
     assert "--registry-url" in message
     assert "DOCKER_HOST" in message
     assert "docker-registry" in message
+
+
+def test_a_docker_failure_is_the_engine_s_explanation() -> None:
+    import docker.errors
+    import requests as requests_
+
+    from artifact_conformance.fixtures.registry import _docker_reason
+
+    missing = docker.errors.ImageNotFound("404 Client Error for http+docker://localhost/v1.41/images/create",
+                                          explanation="pull access denied for nosuch/registry")
+    assert _docker_reason(missing) == "pull access denied for nosuch/registry"
+    assert _docker_reason(requests_.ConnectionError("HTTPConnectionPool(...)")) == "the Docker engine stopped answering"

@@ -238,3 +238,18 @@ def test_a_scenario_whose_worker_crashed_still_shows_in_every_format(records):
     assert "worker &#x27;gw1&#x27; crashed while running" in page and "Scenarios that did not report" in page
     uris = [f["uri"] for f in cucumber_features(doc)]
     assert "features/test_pulling.py" in uris
+
+
+def test_the_report_names_the_registry_actually_used():
+    from artifact_conformance.reporting.html_report import registry_title
+
+    process = {"provider": "process", "binary": "/usr/bin/docker-registry", "urls": ["http://127.0.0.1:4100"],
+               "requested": "auto"}
+    assert registry_title(process) == "process: /usr/bin/docker-registry at http://127.0.0.1:4100 (provider auto chose it)"
+    docker = {"provider": "docker", "image": "local/registry:2.8", "requested": "docker",
+              "urls": ["http://127.0.0.1:1", "http://127.0.0.1:2"]}
+    assert registry_title(docker) == "docker: local/registry:2.8 at http://127.0.0.1:1, http://127.0.0.1:2 (one per worker)"
+    assert registry_title({"provider": "url", "urls": ["http://r:5000"], "requested": "url"}) == "url: http://r:5000"
+    assert registry_title({"urls": [], "requested": "auto"}) == (
+        "none started: no selected scenario needed one (provider auto)")
+    assert registry_title({"provider": "process", "image": "registry:2"}) == "provider process, image registry:2"

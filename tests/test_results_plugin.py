@@ -107,6 +107,8 @@ def test_complete_under_xdist(registry: RegistryEndpoint, tmp_path: Path):
     assert run_config["sut"]["settings"] == {"api_token": REDACTED, "registry_password": REDACTED}
     assert "configure" in run_config["sut"]["capabilities"]
     assert run_config["pytest"]["workers"] == 2
+    # the registry the workers really used (both: the one given), not the unused --registry-image default
+    assert run_config["registry"] == {"provider": "url", "urls": [registry.url], "requested": "url"}
     text = out.read_text()
     assert "s3cret" not in text and "hunter2" not in text
 

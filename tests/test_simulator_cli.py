@@ -176,3 +176,35 @@ def test_a_denied_pull_is_one_error_line_without_the_client_library_chatter(tmp_
         result = run("store", "--config", str(toml), "pull", f"{front.address}/{repository}:v1", check=1)
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("artifact-conformance: error: ") and "401" in result.stderr
+
+
+def test_list_when_piped_is_one_whole_line_per_record_at_any_width(tmp_path: Path, registry, config: Path) -> None:
+    long_name = unique_repository("a-repository-name-long-enough-to-wrap-any-eighty-column-table")
+    entries = {}
+    for tag in ("v1", "v2"):
+        entries[tag] = artifact(layer(tag.encode() * 100, "w.bin"))
+        Pusher(registry.address).push(long_name, entries[tag], tag)
+        run("store", "--config", str(config), "pull", f"{registry.address}/{long_name}:{tag}")
+    result = subprocess.run([str(CLI), "store", "--config", str(config), "list"], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "COLUMNS": "80"})  # stdout is a pipe here
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, result.stdout  # the header and one line per record, nothing folded
+    assert lines[0].split() == ["ID", "TAGS", "DIGESTS", "SIZE", "PINNED", "STORE"]
+    for line, tag in zip(lines[1:], ("v1", "v2")):
+        entry = entries[tag]
+        assert line.split() == [entry.id[:12], f"{registry.address}/{long_name}:{tag}",
+                                f"{registry.address}/{long_name}@{entry.digest}", "200", "B", "no",
+                                str(tmp_path / "root" / "artifacts")]
+    columns = {line.index(str(tmp_path)) for line in lines[1:]} | {lines[0].index("STORE")}
+    assert len(columns) == 1  # aligned
+
+    status = run("store", "--config", str(config), "status", entries["v1"].id[:12]).stdout.splitlines()
+    assert status[0].split() == ["id", entries["v1"].id] and len(status) == 9
+
+
+def test_an_operating_system_error_is_words_not_python(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "file").write_text("")
+    toml = write_toml(tmp_path / "crio.toml", tmp_path / "file" / "root", [])
+    assert main(["store", "--config", str(toml), "list"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"artifact-conformance: error: {tmp_path / 'file' / 'root' / 'artifacts' / 'blobs' / 'sha256'}: Not a directory\n"

@@ -347,6 +347,22 @@ def _judged_label(scenario: ScenarioView) -> str:
     return f"{outcome} ({qualifier})" if qualifier else outcome
 
 
+def registry_title(registry: Mapping[str, Any]) -> str:
+    """"process: /usr/bin/docker-registry at http://127.0.0.1:41234", from the results
+    document's ``run.registry`` (older documents: whatever keys they have)."""
+    if "urls" not in registry:
+        return ", ".join(f"{k} {v}" for k, v in registry.items() if v)
+    urls = list(registry.get("urls") or [])
+    if not urls:
+        return f"none started: no selected scenario needed one (provider {registry.get('requested') or 'auto'})"
+    runs = registry.get("image") or registry.get("binary")
+    title = f"{registry.get('provider')}: {runs} at " if runs else f"{registry.get('provider')}: "
+    title += urls[0] if len(urls) == 1 else f"{', '.join(urls)} (one per worker)"
+    if registry.get("requested") and registry.get("requested") != registry.get("provider"):
+        title += f" (provider {registry['requested']} chose it)"
+    return title
+
+
 def _run_config(document: Mapping[str, Any]) -> str:
     run = document.get("run") or {}
     sut = run.get("sut") or {}
@@ -362,7 +378,7 @@ def _run_config(document: Mapping[str, Any]) -> str:
         facts.append(("Configuration", f'<table class="data">{rows}</table>'))
     registry = run.get("registry") or {}
     if registry:
-        facts.append(("Registry", escape(", ".join(f"{k} {v}" for k, v in registry.items() if v))))
+        facts.append(("Registry", escape(registry_title(registry))))
     conformance = document.get("conformance") or {}
     pytest_run = run.get("pytest") or {}
     selection = [f"profile {conformance['profile']}"] if conformance.get("profile") else []
