@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "artifact_conformance.run_command",
     "artifact_conformance.docs_command",
     "artifact_conformance.diff_command",
+    "artifact_conformance.merge_command",
     "artifact_conformance.bench_command",
 )
 # Everything the package logs lives under this logger.

@@ -1,7 +1,7 @@
 """``artifact-conformance run``: run the packaged conformance suite and judge it.
 
     artifact-conformance run [--sut NAME --sut-option K=V ... | --cri-endpoint ...]
-        [--profile required|full] [--tags EXPR] [-k EXPR] [-n N]
+        [--profile required|full|observe] [--tags EXPR] [-k EXPR] [-n N] [--node-name NAME]
         [--junit FILE] [--json FILE] [--results FILE] [--html FILE]
         [--expect FILE] [--strict] [-- PYTEST_ARGS...]
 
@@ -46,7 +46,7 @@ PYTEST_NO_TESTS = 5
 PYTEST_INTERRUPTED = 2
 PLUGINS_MODULE = "artifact_conformance.fixtures.suite_plugins"
 # Options of the suite's own plugins that ``run`` sets itself rather than passing through.
-OWN_GROUPS = ("results",)
+OWN_GROUPS = ("results", "observe")
 PASSTHROUGH_PREFIX = "passthrough__"
 LOG_TAIL_LINES = 40
 
@@ -65,6 +65,8 @@ Options after "--" go to pytest unchanged, e.g. -- -x --maxfail 3.
 
 
 COMMAND = "run"
+PROFILES = ("required", "full", "observe")
+NODE_NAME_ENV = "NODE_NAME"
 
 
 def register(subparsers: argparse._SubParsersAction, selected: bool = True) -> None:
@@ -77,8 +79,10 @@ def register(subparsers: argparse._SubParsersAction, selected: bool = True) -> N
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     select = parser.add_argument_group("selection")
-    select.add_argument("--profile", choices=("required", "full"), default="full",
-                        help="required: only @required scenarios; full (default): @optional too")
+    select.add_argument("--profile", choices=PROFILES, default="full",
+                        help="required: only @required scenarios; full (default): @optional too; observe: only "
+                        "the scenarios that leave a node untouched (list, status, pinning, pulls and removals of "
+                        "the suite's own artifacts) and never write the runtime's read-only store paths")
     select.add_argument("--tags", metavar="EXPR", default=None,
                         help="a tag expression (pytest -m), e.g. 'resolution or listing', 'not pinning'")
     select.add_argument("-k", dest="keyword", metavar="EXPR", default=None,
@@ -96,6 +100,9 @@ def register(subparsers: argparse._SubParsersAction, selected: bool = True) -> N
     reports.add_argument("--results", metavar="FILE",
                          help="the results document: every scenario, its steps and registry requests, the verdict")
     reports.add_argument("--html", metavar="FILE", help="a self-contained HTML report")
+    reports.add_argument("--node-name", metavar="NAME", default=None,
+                         help=f"the node this run checks, recorded in the results and reports (default: env "
+                         f"{NODE_NAME_ENV}, set from the downward API in a pod; else the host name)")
     reports.add_argument("--pytest-log", metavar="FILE", help="keep pytest's own output in FILE")
     reports.add_argument("--progress", choices=("auto", "rich", "plain", "none"), default="auto",
                          help="auto (default): a progress bar on a terminal, plain lines in CI (no TTY or CI=true)")
@@ -228,6 +235,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         markexpr = _markexpr(args.profile, args.tags)
         if markexpr:
             command += ["-m", markexpr]
+        if args.profile == "observe":
+            command.append("--observe-only")
         if args.keyword:
             command += ["-k", args.keyword]
         if args.workers is not None:
@@ -281,6 +290,7 @@ def _judge_and_report(document: dict[str, Any], args: argparse.Namespace, target
     from artifact_conformance.reporting.verdict import judge
 
     verdict = judge(document, expectations, strict=args.strict)
+    document.setdefault("run", {})["node"] = node_identity(args.node_name)
     document["conformance"] = {**verdict.to_json(), "profile": args.profile, "tags": args.tags,
                                "keyword": args.keyword, "arguments": arguments}
     written: list[tuple[str, str]] = []
@@ -301,6 +311,17 @@ def _judge_and_report(document: dict[str, Any], args: argparse.Namespace, target
         written.append(("pytest log", str(log_path)))
     print_summary(console, features, verdict, written)
     return verdict.exit_code
+
+
+def node_identity(given: str | None) -> dict[str, str]:
+    """The node's name and where it came from: --node-name, env NODE_NAME, or the host name."""
+    import socket
+
+    if given:
+        return {"name": given, "source": "--node-name"}
+    if os.environ.get(NODE_NAME_ENV):
+        return {"name": os.environ[NODE_NAME_ENV], "source": f"env {NODE_NAME_ENV}"}
+    return {"name": socket.gethostname(), "source": "host name"}
 
 
 def _user_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser, extra: list[str]) -> list[str]:

@@ -46,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", required=True, metavar="FILE",
                         help="CRI-O style TOML configuration ([crio] root, [crio.runtime] "
                         "additional_artifact_stores, [crio.image] pinned_images, insecure_registries)")
+    parser.add_argument("--store-class", default=None, metavar="MODULE:CLASS",
+                        help="serve this ArtifactStore subclass instead of the reference store (e.g. a "
+                        "deliberately broken one, tests.broken_stores:MainStoreFirst, to see the suite fail a node)")
     parser.add_argument("--grace", type=float, default=None, metavar="SECONDS",
                         help="how long running calls may finish after SIGTERM (default 5)")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
@@ -56,7 +59,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from artifact_conformance.simulator.config import StoreConfig
     from artifact_conformance.simulator.cri_server import CriServer, ListenAddress
-    from artifact_conformance.simulator.store import ArtifactStore
 
     try:
         listen = ListenAddress.parse(args.listen)
@@ -64,12 +66,18 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(str(error))
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
+    from artifact_conformance.fixtures.reference_adapter import load_store_class
+
+    try:
+        store_class = load_store_class(args.store_class)
+    except (ImportError, AttributeError, TypeError, ValueError) as error:
+        parser.error(f"--store-class {args.store_class}: {error}")
     # Signals first: a SIGTERM that arrives while the store opens still stops us cleanly.
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     call_log = _route_call_log()
     try:
-        store = ArtifactStore(StoreConfig.from_toml(args.config))  # ConfigError: one line, exit 1 (cli)
+        store = store_class(StoreConfig.from_toml(args.config))  # ConfigError: one line, exit 1 (cli)
         server = CriServer(store, listen, **({"workers": args.workers} if args.workers else {}))
         address = server.start()
         try:

@@ -69,10 +69,10 @@ class ServeCri:
         return self.process.wait(timeout)
 
 
-def start_serve_cri(config: Path, listen: str, output: Path) -> ServeCri:
-    """Start serve-cri and wait for its ready line (or its exit)."""
+def start_serve_cri(config: Path, listen: str, output: Path, extra: Sequence[str] = ()) -> ServeCri:
+    """Start serve-cri (with ``extra`` options, e.g. ``--store-class``) and wait for its ready line (or its exit)."""
     with open(output, "ab") as sink:
-        process = subprocess.Popen([*SERVE_CRI, "--listen", listen, "--config", str(config)],
+        process = subprocess.Popen([*SERVE_CRI, "--listen", listen, "--config", str(config), *extra],
                                    stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -91,8 +91,8 @@ def start_serve_cri(config: Path, listen: str, output: Path) -> ServeCri:
 
 
 @contextlib.contextmanager
-def serve_cri(config: Path, listen: str, output: Path) -> Iterator[ServeCri]:
-    server = start_serve_cri(config, listen, output)
+def serve_cri(config: Path, listen: str, output: Path, extra: Sequence[str] = ()) -> Iterator[ServeCri]:
+    server = start_serve_cri(config, listen, output, extra)
     try:
         yield server
     finally:

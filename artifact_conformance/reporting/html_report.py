@@ -158,7 +158,9 @@ def render_report(document: Mapping[str, Any], features: Sequence[FeatureView]) 
     runtime = _sut_title(sut)
     suite = (run.get("suite") or {}).get("version") or (run.get("versions") or {}).get("artifact-conformance") or __version__
     when = run.get("finished") or run.get("started") or ""
+    node = (run.get("node") or {}).get("name")
     subtitle = " \u00b7 ".join(x for x in (
+        f"Node: <b>{escape(str(node))}</b>" if node else "",
         f"System under test: <b>{escape(runtime)}</b>",
         f"suite artifact-conformance {escape(str(suite))}",
         escape(_when(when)) + (f" ({_seconds(run.get('duration_s'))})" if run.get("duration_s") is not None else ""),
