@@ -60,7 +60,7 @@ class Rule:
 
     @property
     def anchor(self) -> str:
-        return "r-" + re.sub(r"[^a-z0-9]+", "-", self.id)
+        return rule_anchor(self.id)
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,11 @@ class Contract:
         for rule in self.rules:
             grouped.setdefault(rule.section, []).append(rule)
         return list(grouped.items())
+
+
+def rule_anchor(rule_id: str) -> str:
+    """The HTML anchor of a rule in the reports and documentation."""
+    return "r-" + re.sub(r"[^a-z0-9]+", "-", rule_id)
 
 
 def rule_ids(tags) -> list[str]:
