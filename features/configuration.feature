@@ -9,7 +9,7 @@ Feature: Configuring read-only stores
 
   Rule: Each store path must be non-empty and absolute
 
-    @required
+    @required @rule:config.path-absolute
     Scenario Outline: A store path that is <what> is refused, and the message names it
       Given a node with a read-only store configured as "<path>"
       When the node starts
@@ -21,7 +21,7 @@ Feature: Configuring read-only stores
         | relative to the working dir | ./models    |
         | empty                       |             |
 
-    @required
+    @required @rule:config.path-absolute
     Scenario: An absolute store path is accepted
       Given a node with the read-only store "first"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -31,7 +31,7 @@ Feature: Configuring read-only stores
 
   Rule: Stricter path rules (optional): at most 256 characters, only [a-zA-Z0-9/._-], no "//", no ".." component
 
-    @optional
+    @optional @rule:config.path-strict
     Scenario Outline: A store path that <what> is refused, and the message names it
       Given a node with a read-only store configured as "<path>"
       When the node starts
@@ -46,7 +46,7 @@ Feature: Configuring read-only stores
         | contains "//"                 | {tmp}//models            |
         | has a ".." component          | {tmp}/../models          |
 
-    @optional
+    @optional @rule:config.path-strict
     Scenario: A store path of exactly 256 characters is accepted
       Given a node with a read-only store configured as "{path of 256 characters}"
       When the node starts
@@ -54,7 +54,7 @@ Feature: Configuring read-only stores
 
   Rule: A store that cannot be opened at start-up is skipped with a warning; the others keep working
 
-    @required
+    @required @rule:config.unopenable-store-skipped
     Scenario Outline: A store that <problem> is skipped, and the other store still serves
       Given a node with the read-only stores "broken" and "first"
       And the read-only store "broken" <problem>
@@ -71,7 +71,7 @@ Feature: Configuring read-only stores
         | is a directory that is not an OCI layout |
         | has an index.json that is not valid JSON |
 
-    @required
+    @required @rule:readonly.never-written @rule:config.unopenable-store-skipped
     Scenario: A store path that does not exist is not created
       Given a node with the read-only store "missing"
       And the read-only store "missing" is missing

@@ -12,7 +12,7 @@ Feature: Container images are not artifacts
   Background:
     Given a node without read-only stores
 
-  @required
+  @required @rule:pull.refuse-container-images
   Scenario Outline: Pulling <kind> never puts it into the artifact store
     Given the registry has <kind> tagged "app:v1"
     When the client pulls "app:v1"
@@ -25,7 +25,7 @@ Feature: Container images are not artifacts
       | an image index whose host-platform instance is a container image |
       | a manifest with an OCI image config and no artifactType           |
 
-  @required
+  @required @rule:artifact.recognised
   Scenario Outline: A manifest with <kind> is an artifact
     Given the registry has artifact A, a manifest with <kind>, tagged "llm:v1"
     When the client pulls "llm:v1"

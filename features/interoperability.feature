@@ -11,7 +11,7 @@ Feature: Read-only stores prepared by other tools
   Background:
     Given a node with the read-only store "first"
 
-  @required
+  @required @rule:interop.foreign-layouts @rule:pull.skip-read-only
   Scenario: A copy of another node's main store serves its artifacts without downloading them
     Given the registry has artifact A tagged "llm:v1"
     And the read-only store "first" is a copy of the main store of another node that pulled "llm:v1"
@@ -20,7 +20,7 @@ Feature: Read-only stores prepared by other tools
     And no blob was downloaded from the registry
     And the list shows "llm:v1" once, as artifact A
 
-  @required
+  @required @rule:interop.foreign-layouts @rule:list.unnamed-visible
   Scenario: A layout written by skopeo is served; its bare-tag entry is listed without tags and found by ID
     Given the registry has artifact A tagged "llm:v1"
     And skopeo has copied "llm:v1" into the read-only store "first"
@@ -28,7 +28,7 @@ Feature: Read-only stores prepared by other tools
     Then the list shows artifact A without tags
     And the ID of artifact A resolves to artifact A
 
-  @required
+  @required @rule:interop.foreign-layouts @rule:list.unnamed-visible
   Scenario: An ORAS-style layout with the same bare tag for two artifacts lists both, distinguishable by ID
     Given the read-only store "first" holds artifact A under the bare tag "v1"
     And the read-only store "first" holds artifact B under the bare tag "v1"
@@ -38,7 +38,7 @@ Feature: Read-only stores prepared by other tools
     And the ID of artifact A resolves to artifact A
     And the ID of artifact B resolves to artifact B
 
-  @required
+  @required @rule:interop.foreign-layouts
   Scenario: An ORAS-style layout whose entries carry fully qualified names is served by name
     Given the registry has artifact A tagged "llm:v1"
     And the read-only store "first" holds artifact A as "llm:v1"

@@ -15,14 +15,14 @@ Feature: Mounting an artifact's files into a container
       | tokenizer.json | ModelPack file path |
       |                | nothing             |
 
-  @required
+  @required @rule:mount.from-resolving-store
   Scenario: The files of a read-only artifact are served from that read-only store
     Given the read-only store "first" holds artifact M as "llm:v1"
     When the client asks for the mount paths of "llm:v1"
     Then the mount paths are served from the read-only store "first"
     And the mount paths hold the files of artifact M
 
-  @required
+  @required @rule:mount.from-resolving-store
   Scenario: The files of a pulled artifact are served from the main store
     Given the registry has artifact M tagged "llm:v1"
     And the client has pulled "llm:v1"
@@ -30,7 +30,7 @@ Feature: Mounting an artifact's files into a container
     Then the mount paths are served from the main store
     And the mount paths hold the files of artifact M
 
-  @required
+  @required @rule:mount.from-resolving-store
   Scenario: When both stores hold the tag, the read-only copy is the one mounted
     Given the main store holds artifact A as "llm:v1"
     And the read-only store "first" holds artifact M as "llm:v1"
@@ -38,14 +38,14 @@ Feature: Mounting an artifact's files into a container
     Then the mount paths are served from the read-only store "first"
     And the mount paths hold the files of artifact M
 
-  @required
+  @required @rule:mount.named-layers
   Scenario: Layers are named by their title or ModelPack file path; a layer without a name is skipped with a warning
     Given the read-only store "first" holds artifact M as "llm:v1"
     When the client asks for the mount paths of "llm:v1"
     Then the mount paths are named "model.bin" and "tokenizer.json"
     And a warning was logged about the unnamed layer of artifact M
 
-  @required
+  @required @rule:mount.unsafe-names
   Scenario Outline: A layer named "<name>" (<why>) is never mounted
     Given artifact U has the layers:
       | file      | named by    |
@@ -64,7 +64,7 @@ Feature: Mounting an artifact's files into a container
       | climbs out, as ModelPack path     | ../../etc/passwd     | ModelPack file path |
       | holds a NUL byte                  | model\0.bin          | title               |
 
-  @required
+  @required @rule:mount.verified-content
   Scenario: A layer whose content no longer matches its digest is never handed out for mounting
     Given the read-only store "first" holds artifact M as "llm:v1"
     And a layer of artifact M is altered in the read-only store "first"

@@ -9,7 +9,7 @@ Feature: Pinning: what image garbage collection may remove
 
   Rule: Artifacts resolved from a read-only store are always pinned
 
-    @required
+    @required @rule:pin.read-only
     Scenario: A read-only artifact is pinned although no pattern names it
       Given a node with the read-only store "first"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -17,7 +17,7 @@ Feature: Pinning: what image garbage collection may remove
       Then the list reports artifact A as pinned
       And the status of "llm:v1" reports it pinned
 
-    @required
+    @required @rule:pin.read-only
     Scenario: A read-only artifact without a name is pinned too
       Given a node with the read-only store "first"
       And the read-only store "first" holds artifact A without a name
@@ -26,14 +26,14 @@ Feature: Pinning: what image garbage collection may remove
 
   Rule: A main-store artifact is pinned only when its reference or repository@digest matches a pinned_images pattern
 
-    @required
+    @required @rule:pin.patterns
     Scenario: A main-store artifact is not pinned when no pattern is configured
       Given a node without read-only stores
       And the registry has artifact A tagged "llm:v1"
       When the client pulls "llm:v1"
       Then the list reports artifact A as not pinned
 
-    @required
+    @required @rule:pin.patterns
     Scenario Outline: pinned_images "<pattern>" (<kind>) leaves "llm:v1" <pinned>
       Given a node without read-only stores, pinning images matching "<pattern>"
       And the registry has artifact A tagged "llm:v1"
@@ -56,7 +56,17 @@ Feature: Pinning: what image garbage collection may remove
         | prefix glob, upper case                    | {LLM}*    | pinned     |
         | keyword, upper case                        | *LLM*     | pinned     |
 
-    @optional
+    @required @rule:pin.per-id
+    Scenario: A pattern that names one tag of an artifact pins each of its entries
+      Given a node without read-only stores, pinning images matching "{llm}:v1"
+      And the registry has artifact A tagged "llm:v1"
+      And the registry has artifact A tagged "llm:v2"
+      And the client has pulled "llm:v1" and "llm:v2"
+      When the client lists the artifacts
+      Then the list reports artifact A as pinned
+      And the status of "llm:v2" reports it pinned
+
+    @optional @rule:pin.reload
     Scenario: pinned_images is re-read without a restart
       Given a node without read-only stores
       And the registry has artifact A tagged "llm:v1"
@@ -66,7 +76,7 @@ Feature: Pinning: what image garbage collection may remove
 
   Rule: A kubelet-style image garbage collector removes only unpinned, unused main-store artifacts
 
-    @required
+    @required @rule:gc.kubelet-collector
     Scenario: Garbage collection spares read-only, pinned and in-use artifacts
       Given a node with the read-only store "first", pinning images matching "{llm}:v1"
       And the read-only store "first" holds artifact C as "datasets:v1"
@@ -80,7 +90,7 @@ Feature: Pinning: what image garbage collection may remove
       And the list shows artifacts A, C and D
       And the list does not show artifact B
 
-    @required
+    @required @rule:gc.kubelet-collector
     Scenario: Garbage collection removes the least recently used artifacts first, until enough is freed
       Given a node without read-only stores
       And the registry has artifact A tagged "llm:v1"
@@ -88,5 +98,16 @@ Feature: Pinning: what image garbage collection may remove
       And the client has pulled "llm:v1" and "llm:v2"
       And a container used artifact B, then one used artifact A
       When the image garbage collector frees the size of artifact B
+      Then the garbage collector removed artifact B only
+      And the list shows artifact A tagged "llm:v1"
+
+    @required @rule:pin.per-id
+    Scenario: Garbage collection keeps an artifact one of whose tags is pinned, whichever of its entries is listed last
+      Given a node without read-only stores, pinning images matching "{llm}:v1"
+      And the registry has artifact A tagged "llm:v1"
+      And the registry has artifact A tagged "llm:v2"
+      And the registry has artifact B tagged "llm:v3"
+      And the client has pulled "llm:v1", "llm:v2" and "llm:v3"
+      When the image garbage collector frees as much space as it can
       Then the garbage collector removed artifact B only
       And the list shows artifact A tagged "llm:v1"

@@ -10,14 +10,14 @@ Feature: Multi-platform artifacts
     Given a node with the read-only store "first"
     And the registry has artifact index X tagged "multi:v1", with an artifact for the host platform and for two others
 
-  @required
+  @required @rule:pull.platform-index
   Scenario: Pulling an index resolves it to the host platform's artifact
     When the client pulls "multi:v1"
     Then the pull returns the host platform's artifact of index X
     And "multi:v1" resolves to the host platform's artifact of index X
     And the list reports the host platform's artifact of index X with that artifact's size
 
-  @required
+  @required @rule:pull.platform-index @rule:pull.skip-read-only
   Scenario: An index in a read-only store resolves to the host platform's artifact, and pulling it downloads nothing
     Given the read-only store "first" holds index X as "multi:v1"
     When the client pulls "multi:v1"
@@ -25,7 +25,7 @@ Feature: Multi-platform artifacts
     And no blob was downloaded from the registry
     And "multi:v1" resolves to the host platform's artifact of index X
 
-  @required
+  @required @rule:pull.platform-index @rule:mount.from-resolving-store
   Scenario: The files of an index are those of the host platform's artifact
     Given the read-only store "first" holds index X as "multi:v1"
     When the client asks for the mount paths of "multi:v1"

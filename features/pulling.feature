@@ -11,7 +11,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
 
   Rule: A reference held by a read-only store is not downloaded
 
-    @required
+    @required @rule:pull.skip-read-only
     Scenario: A pull of a reference that a read-only store holds downloads no blob and leaves the main store alone
       Given the registry has artifact A tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -21,7 +21,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
       And the main store is unchanged
       And the main store does not hold "llm:v1"
 
-    @required
+    @required @rule:pull.skip-read-only
     Scenario: The read-only digest is returned even after the registry's tag moved
       Given the registry has artifact B tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -30,7 +30,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
       And no blob was downloaded from the registry
       And "llm:v1" resolves to artifact A
 
-    @required
+    @required @rule:pull.skip-read-only
     Scenario: Read-only stores are searched in configured order for a pull
       Given the registry has artifact C tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -39,7 +39,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
       Then the pull returns artifact A
       And no blob was downloaded from the registry
 
-    @required
+    @required @rule:pull.skip-read-only
     Scenario: A pull by digest that a read-only store holds downloads nothing
       Given the registry has artifact A tagged "llm:v1"
       And the read-only store "second" holds artifact A as "llm:v1"
@@ -47,7 +47,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
       Then the pull returns artifact A
       And no blob was downloaded from the registry
 
-    @optional
+    @optional @rule:pull.offline-read-only
     Scenario: A pull satisfied by a read-only store makes no registry request at all
       Given the registry has artifact A tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -55,7 +55,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
       Then the pull returns artifact A
       And no request reached the registry
 
-    @optional
+    @optional @rule:pull.offline-read-only
     Scenario: A pull satisfied by a read-only store succeeds while the registry is unreachable
       Given the registry has artifact A tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -63,7 +63,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
       When the client pulls "llm:v1"
       Then the pull returns artifact A
 
-    @optional
+    @optional @rule:pull.offline-read-only
     Scenario: A pull satisfied by a read-only store succeeds after the tag was deleted at the registry
       Given the registry has artifact A tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -73,7 +73,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
 
   Rule: Anything else is copied from the registry into the main store, completely or not at all
 
-    @required
+    @required @rule:pull.into-main
     Scenario: A pull of a reference that no read-only store holds downloads it into the main store
       Given the read-only store "first" holds artifact B as "llm:v2"
       And the registry has artifact A tagged "llm:v1"
@@ -82,7 +82,7 @@ Feature: Pulling: a read-only store satisfies the pull, the registry otherwise
       And blobs were downloaded from the registry
       And the main store holds "llm:v1" as artifact A
 
-    @required
+    @required @rule:pull.atomic
     Scenario Outline: A pull that fails because the registry <fault> leaves the main store as it was
       Given the registry has artifact A tagged "llm:v1"
       And the registry <fault>

@@ -8,7 +8,7 @@ Feature: What read-only stores are for
 
   Rule: Read-only means read-only: the runtime creates and changes nothing in a read-only store
 
-    @required
+    @required @rule:readonly.never-written
     Scenario: Starting, pulling, listing and removing leave a read-only store exactly as it was
       Given a node with the read-only store "first"
       And the registry has artifact A tagged "llm:v1"
@@ -19,7 +19,7 @@ Feature: What read-only stores are for
       And the client removes "llm:v1"
       Then the read-only store "first" is unchanged
 
-    @required
+    @required @rule:readonly.never-written
     Scenario: A store on a read-only bind mount is served like any other
       Given a node with the read-only store "first"
       And the registry has artifact A tagged "llm:v1"
@@ -33,7 +33,7 @@ Feature: What read-only stores are for
 
   Rule: Every artifact stays visible: artifacts without a usable name are each listed, with empty tags
 
-    @required
+    @required @rule:list.unnamed-visible
     Scenario: Artifacts without a name in a read-only store are each listed, and found by ID
       Given a node with the read-only store "first"
       And the read-only store "first" holds artifact A without a name
@@ -45,7 +45,7 @@ Feature: What read-only stores are for
 
   Rule: Removal by ID works, so kubelet's garbage collector can reclaim space
 
-    @required
+    @required @rule:remove.by-id
     Scenario: A main-store artifact is removed by its 64-character ID
       Given a node without read-only stores
       And the registry has artifact A tagged "llm:v1"
@@ -56,13 +56,13 @@ Feature: What read-only stores are for
       And the ID of artifact A is not found
       And "llm:v1" is not found
 
-    @required
+    @required @rule:remove.by-id
     Scenario: Removing an ID that no store holds succeeds
       Given a node without read-only stores
       When the client removes the ID of artifact Z
       Then it succeeds
 
-    @required
+    @required @rule:remove.by-id
     Scenario: The unnamed artifact a moved tag left behind is removed by its ID, and its blobs with it
       Given a node without read-only stores
       And artifact B shares a layer with artifact A
@@ -80,14 +80,14 @@ Feature: What read-only stores are for
 
   Rule: Digests are preserved: the main store holds the registry's manifest byte for byte
 
-    @required
+    @required @rule:digest.preserved
     Scenario: The main store keeps the manifest exactly as the registry served it
       Given a node without read-only stores
       And the registry has artifact A tagged "llm:v1"
       When the client pulls "llm:v1"
       Then the main store holds the manifest of artifact A byte for byte
 
-    @required
+    @required @rule:digest.preserved
     Scenario: The repo digest a pulled artifact reports resolves at the registry to the same manifest
       Given a node without read-only stores
       And the registry has artifact A tagged "llm:v1"
@@ -96,7 +96,7 @@ Feature: What read-only stores are for
 
   Rule: The main store is not an additional store
 
-    @required
+    @required @rule:config.main-root-separate
     Scenario Outline: A store path that is <relation> the main root is refused, naming the path
       Given a node with a read-only store configured as "<path>"
       When the node starts
@@ -110,7 +110,7 @@ Feature: What read-only stores are for
 
   Rule: Faults are contained: damage in a read-only store hides at most that store (that entry, at the optional level)
 
-    @required
+    @required @rule:faults.store-contained
     Scenario: A read-only store whose index.json is corrupt hides that store only
       Given a node with the read-only stores "first" and "second"
       And the main store holds artifact C as "llm:v3"
@@ -125,7 +125,7 @@ Feature: What read-only stores are for
       And the main store is unchanged
       And a warning names the read-only store "first"
 
-    @required
+    @required @rule:faults.store-contained
     Scenario Outline: A read-only entry whose manifest <damage> hides at most its store
       Given a node with the read-only stores "first" and "second"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -142,7 +142,7 @@ Feature: What read-only stores are for
         | is missing |
         | is altered |
 
-    @optional
+    @optional @rule:faults.entry-contained
     Scenario Outline: A read-only entry whose manifest <damage> hides only that entry
       Given a node with the read-only store "first"
       And the read-only store "first" holds artifact A as "llm:v1"

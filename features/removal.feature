@@ -9,7 +9,7 @@ Feature: Removing artifacts touches the main store only
   Background:
     Given a node with the read-only store "first"
 
-  @required
+  @required @rule:remove.main-only
   Scenario: Removing an artifact that only a read-only store holds succeeds and it stays listed
     Given the read-only store "first" holds artifact A as "llm:v1"
     When the client removes "llm:v1"
@@ -17,7 +17,7 @@ Feature: Removing artifacts touches the main store only
     And the list shows artifact A tagged "llm:v1"
     And the removal left the read-only store "first" unchanged
 
-  @required
+  @required @rule:remove.main-only @rule:remove.by-id
   Scenario: Removing a read-only artifact by its ID succeeds and it stays listed
     Given the read-only store "first" holds artifact A as "llm:v1"
     When the client removes the ID of artifact A
@@ -25,7 +25,7 @@ Feature: Removing artifacts touches the main store only
     And "llm:v1" resolves to artifact A
     And the removal left the read-only store "first" unchanged
 
-  @required
+  @required @rule:remove.main-only
   Scenario: Removing a tag held by both stores removes the main store's copy; the read-only one stays visible
     Given the main store holds artifact A as "llm:v1"
     And the read-only store "first" holds artifact B as "llm:v1"
@@ -35,7 +35,7 @@ Feature: Removing artifacts touches the main store only
     And the ID of artifact A is not found
     And the removal left the read-only store "first" unchanged
 
-  @required
+  @required @rule:remove.main-only
   Scenario: Removing a main-store artifact makes it disappear
     Given the registry has artifact A tagged "llm:v1"
     And the client has pulled "llm:v1"
@@ -44,7 +44,7 @@ Feature: Removing artifacts touches the main store only
     And the list does not show artifact A
     And "llm:v1" is not found
 
-  @required
+  @required @rule:remove.shared-blobs
   Scenario: Blobs that another artifact of the main store still uses stay when one artifact is removed
     Given artifact B shares a layer with artifact A
     And the registry has artifact A tagged "llm:v1"

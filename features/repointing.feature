@@ -11,7 +11,7 @@ Feature: Following a tag that moved at the registry
     And the registry has artifact A tagged "llm:v1"
     And the client has pulled "llm:v1"
 
-  @required
+  @required @rule:pull.follow-moved-tag
   Scenario: Pulling a moved tag again follows it to the new digest
     Given the tag "llm:v1" is moved to artifact B at the registry
     When the client pulls "llm:v1"
@@ -19,7 +19,7 @@ Feature: Following a tag that moved at the registry
     And blobs were downloaded from the registry
     And "llm:v1" resolves to artifact B
 
-  @required
+  @required @rule:pull.follow-moved-tag
   Scenario: The previously tagged artifact keeps no tag
     Given the tag "llm:v1" is moved to artifact B at the registry
     When the client pulls "llm:v1"
@@ -27,13 +27,13 @@ Feature: Following a tag that moved at the registry
     Then the list shows "llm:v1" once, as artifact B
     And artifact A is listed at most once, and without tags
 
-  @required
+  @required @rule:pull.follow-moved-tag
   Scenario: Pulling a tag that did not move returns the same artifact
     When the client pulls "llm:v1"
     Then the pull returns artifact A
     And the list shows "llm:v1" once, as artifact A
 
-  @required
+  @required @rule:pull.atomic
   Scenario: A failed pull of a moved tag leaves the previous artifact in place
     Given the tag "llm:v1" is moved to artifact B at the registry
     And the registry answers 500 to every blob request

@@ -13,27 +13,27 @@ Feature: Resolving names and IDs across stores
 
   Rule: Read-only stores are consulted in configured order, then the main store; the first hit wins
 
-    @required
+    @required @rule:resolve.order
     Scenario: The first read-only store wins over the second and over the main store
       Given the main store holds artifact C as "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
       And the read-only store "second" holds artifact B as "llm:v1"
       Then "llm:v1" resolves to artifact A
 
-    @required
+    @required @rule:resolve.order
     Scenario: A later read-only store still wins over the main store
       Given the main store holds artifact C as "llm:v1"
       And the read-only store "second" holds artifact B as "llm:v1"
       Then "llm:v1" resolves to artifact B
 
-    @required
+    @required @rule:resolve.order
     Scenario: The main store answers for what no read-only store holds
       Given the main store holds artifact C as "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v2"
       Then "llm:v1" resolves to artifact C
       And "llm:v2" resolves to artifact A
 
-    @required
+    @required @rule:resolve.not-found
     Scenario: A name that no store holds is not found
       Given the read-only store "first" holds artifact A as "llm:v1"
       When the client asks for the status of "llm:v2"
@@ -41,33 +41,43 @@ Feature: Resolving names and IDs across stores
 
   Rule: A name is looked up by its tag (":latest" when it has none) or by repository and digest
 
-    @required
+    A reference with both a tag and a digest may be refused or resolved by its
+    digest, never answered with another artifact (docs/contract.md, "Decisions").
+
+    @required @rule:resolve.latest
     Scenario: A name without a tag means ":latest"
       Given the read-only store "second" holds artifact A as "llm:latest"
       Then "llm" resolves to artifact A
 
-    @required
+    @required @rule:resolve.by-digest
     Scenario: A name with a digest finds the artifact with that digest, whichever tag it carries
       Given the read-only store "first" holds artifact A as "llm:v1"
       And the read-only store "second" holds artifact B as "llm:v1"
       Then "llm@B" resolves to artifact B
       And "llm@A" resolves to artifact A
 
-    @required
+    @required @rule:resolve.by-digest
     Scenario: A name with a digest must match the repository too
       Given the read-only store "first" holds artifact A as "llm:v1"
       When the client asks for the status of "embeddings@A"
       Then it fails as not found
 
-    @required
-    Scenario: A reference with both a tag and a digest is an error
+    @required @rule:resolve.tag-and-digest
+    Scenario: A reference with a tag and a digest is refused, or resolved by its digest, never by its tag
       Given the read-only store "first" holds artifact A as "llm:v1"
-      When the client asks for the status of "llm:v1@A"
-      Then it fails as an invalid reference
+      And the read-only store "first" holds artifact B as "llm:v2"
+      When the client asks for the status of "llm:v1@B"
+      Then it fails as an invalid reference or as not found, or gives artifact B
+
+    @required @rule:resolve.tag-and-digest
+    Scenario: A reference with a tag and a digest that no store holds is refused, not answered by its tag
+      Given the read-only store "first" holds artifact A as "llm:v1"
+      When the client asks for the status of "llm:v1@B"
+      Then it fails as an invalid reference or as not found
 
   Rule: Anything that is not a fully qualified name is an ID: a prefix of the manifest digest's hex
 
-    @required
+    @required @rule:resolve.id-prefix
     Scenario Outline: An artifact is found by <which> of its ID
       Given the read-only store "second" holds artifact A as "llm:v1"
       Then <which> of the ID of artifact A resolves to artifact A
@@ -78,7 +88,7 @@ Feature: Resolving names and IDs across stores
         | the first 12 characters |
         | the first 3 characters  |
 
-    @required
+    @required @rule:resolve.id-ambiguous
     Scenario: An ID prefix that matches two artifacts of one store is ambiguous, and the error names both
       Given artifacts A and B whose IDs start with the same 4 characters
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -86,14 +96,14 @@ Feature: Resolving names and IDs across stores
       When the client asks for the status of the first 4 characters of the ID of artifact A
       Then it fails as ambiguous, naming artifacts A and B
 
-    @required
+    @required @rule:resolve.id-prefix @rule:resolve.order
     Scenario: An ID prefix that matches in two stores resolves in the first of them
       Given artifacts A and B whose IDs start with the same 4 characters
       And the read-only store "first" holds artifact A as "llm:v1"
       And the read-only store "second" holds artifact B as "llm:v2"
       Then the first 4 characters of the ID of artifact A resolves to artifact A
 
-    @required
+    @required @rule:resolve.exact-names
     Scenario Outline: A short name such as "<name>" is not expanded to a Docker Hub name (<search>)
       A short name is answered with no artifact: "not found", or a refusal in
       the runtime's own words that names it, both keep the name exact. What
@@ -115,7 +125,7 @@ Feature: Resolving names and IDs across stores
         | unknown:latest         | docker.io as its search registry for short names |
         | library/unknown:latest | docker.io as its search registry for short names |
 
-    @required
+    @required @rule:resolve.exact-names
     Scenario: A repository path without its registry host is not a name
       Given the read-only store "first" holds artifact A as "llm:v1"
       When the client asks for the status of "llm:v1" without its registry host

@@ -14,7 +14,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
 
   Rule: A pull that fails leaves the main store byte for byte as it was, leaves nothing behind, and a retry succeeds
 
-    @required
+    @required @rule:pull.atomic
     Scenario Outline: When the registry <fault>, the pull fails, the main store keeps what it held, and a retry succeeds
       Given a node without read-only stores
       And the main store holds artifact C as "llm:v0"
@@ -43,7 +43,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | serves the manifest of "llm:v1" with its bytes altered                             |
         | refuses connections                                                                |
 
-    @required
+    @required @rule:pull.atomic @rule:digest.preserved
     Scenario Outline: When the registry <fault> once, a pull that recovers stores exactly the registry's bytes, and one that does not keeps what the main store held
       A fault "on every request" (above) meets every retry at the same byte of
       the blob, also a retry that resumes with a ranged request: no pull gets
@@ -66,7 +66,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | cuts the connection in the middle of the layer of artifact A                       |
         | stalls for 1 second in the middle of the layer of artifact A, then cuts the connection |
 
-    @optional
+    @optional @rule:pull.error-names-blob
     Scenario Outline: The error of a pull that failed on a blob names that blob (<fault>)
       Given a node without read-only stores
       And the registry has artifact A tagged "llm:v1"
@@ -79,7 +79,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | answers 500 to the layer of artifact A                |
         | serves the layer of artifact A with its bytes altered |
 
-    @optional
+    @optional @rule:pull.progress-timeout
     Scenario: A pull that makes no progress for pull_progress_timeout is given up, and the main store keeps what it held
       Given a node without read-only stores
       And the main store holds artifact C as "llm:v0"
@@ -94,7 +94,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And the client pulls "llm:v1"
       Then the pull returns artifact A
 
-    @required
+    @required @rule:faults.bounded
     Scenario: A manifest nested 5,000 arrays deep (valid JSON, accepted by the registry) never crashes the node
       Given a node without read-only stores
       And the main store holds artifact C as "llm:v0"
@@ -105,7 +105,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
 
   Rule: A read-only store that disappears while the node runs hides only itself, and is served again when it is back
 
-    @required
+    @required @rule:faults.store-contained
     Scenario Outline: A read-only store that is <gone> while in use hides only itself, and is picked up again
       Given a node with the read-only stores "first" and "second"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -139,7 +139,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
 
   Rule: Damage in a read-only store is reported, never served as valid content, and never breaks the other stores
 
-    @required
+    @required @rule:faults.store-contained
     Scenario Outline: In a read-only store, <damage>: the other stores are still served, and nothing damaged is handed out
       Given a node with the read-only stores "first" and "second"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -165,7 +165,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | the layer of artifact A is a symbolic link to a copy outside the store |
         | the layer of artifact A is a named pipe                                |
 
-    @optional
+    @optional @rule:faults.no-symlink-escape
     Scenario: In a read-only store, a manifest that is a symbolic link to a copy outside the store is not followed
       Given a node with the read-only stores "first" and "second"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -178,7 +178,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
 
   Rule: Hostile metadata in a read-only store never escapes a directory, exhausts memory or hangs
 
-    @required
+    @required @rule:faults.store-contained
     Scenario Outline: A read-only store with an entry <hostile> still lets every other store be served
       Given a node with the read-only stores "first" and "second"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -202,7 +202,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | whose manifest is nested 100,000 arrays deep |
         | whose manifest is larger than 4 MiB        |
 
-    @optional
+    @optional @rule:faults.entry-contained
     Scenario Outline: A read-only store with an entry <hostile> still serves its other entries
       Given a node with the read-only store "first"
       And the read-only store "first" holds artifact A as "llm:v1"
@@ -217,7 +217,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | whose annotations are a list                 |
         | whose manifest is nested 100,000 arrays deep |
 
-    @required
+    @required @rule:faults.bounded
     Scenario Outline: A read-only store whose index.json is <enormous> is skipped or served in bounded time and memory
       Given a node with the read-only stores "first" and "second"
       And the read-only store "second" holds artifact B as "llm:v2"
@@ -234,7 +234,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | of 100,000 entries whose manifests are missing |
         | of 10 million empty objects                    |
 
-    @required
+    @required @rule:faults.bounded
     Scenario: A read-only store with 100,000 names is searched in bounded time and memory
       Given a node with the read-only stores "first" and "second"
       And the read-only store "first" holds artifact A under 100,000 names, "llm:t0" to "llm:t99999"
@@ -244,7 +244,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And "llm:v2" resolves to artifact B
       And the node took less than 512 MiB of memory for it
 
-    @required
+    @required @rule:ref.length-limits
     Scenario: A reference at the length limits (a 255-character name, a 128-character tag) is pulled, listed and resolved
       Given a node without read-only stores
       And the registry has artifact A under the longest reference: a 255-character name with a 128-character tag
@@ -253,7 +253,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And the list shows artifact A tagged with the longest reference
       And the longest reference resolves to artifact A
 
-    @required
+    @required @rule:ref.length-limits
     Scenario Outline: A reference <beyond> is refused, and the main store is unchanged
       Given a node without read-only stores
       When the client pulls a reference <beyond>
@@ -265,7 +265,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | whose name has 256 characters |
         | whose tag has 129 characters  |
 
-    @required
+    @required @rule:ref.length-limits @rule:list.unnamed-visible
     Scenario: In a read-only store, the longest reference is a name; longer ones leave their artifacts listed without tags
       Given a node with the read-only store "first"
       And the read-only store "first" holds artifact A under the longest reference: a 255-character name with a 128-character tag
@@ -279,7 +279,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
 
   Rule: Concurrent and interrupted pulls leave one consistent main store
 
-    @required
+    @required @rule:pull.concurrent
     Scenario: Pulls of the same and of different references, in 8 threads at once, leave one consistent main store
       Given a node without read-only stores
       And the main store holds artifact C as "llm:v0"
@@ -297,7 +297,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And the main store is consistent
       And no temporary files are left under the node's root
 
-    @required
+    @required @rule:pull.concurrent
     Scenario: Pulls in 4 separate processes at once leave one consistent main store
       Given a node without read-only stores
       And the main store holds artifact C as "llm:v0"
@@ -314,7 +314,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And the main store is consistent
       And no temporary files are left under the node's root
 
-    @required
+    @required @rule:pull.atomic
     Scenario: A pull killed with SIGKILL in the middle of a blob leaves the main store as it was, and a later pull succeeds
       Given a node without read-only stores
       And the main store holds artifact C as "llm:v0"

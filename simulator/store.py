@@ -1,8 +1,8 @@
 """The reference store: layered look-ups over read-only stores and one main store.
 
 Read-only (additional) stores are consulted first, in configured order, then
-the main store. Only the main store is ever written. See BEHAVIOUR.md for the
-contract every method implements.
+the main store. Only the main store is ever written. docs/contract.md states
+the rules every method implements.
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ class ArtifactStore:
         read_only = reader is not self.main
         repo_tags = [str(entry.reference)] if entry.reference and entry.reference.tag else []
         repo_digest = f"{entry.reference.repository}@{entry.digest}" if entry.reference else None
-        pinned = read_only or self.pins.matches_any(*repo_tags, repo_digest)
+        pinned = read_only or self._pinned_in_main(entry)
         return ArtifactRecord(
             id=entry.id,
             repo_tags=repo_tags,
@@ -224,6 +224,22 @@ class ArtifactStore:
             media_type=entry.media_type,
             artifact_type=entry.artifact_type,
         )
+
+    def _pinned_in_main(self, entry: ArtifactEntry) -> bool:
+        """Pinning is a property of the ID (docs/contract.md, ``pin.per-id``): kubelet keeps one
+        record per ID and removes by ID, so a main-store entry is pinned when any name of its ID in
+        the main store matches a pattern, or a read-only store holds the ID."""
+        for other in self.main.snapshot().find_by_id_prefix(entry.id):
+            if other.id == entry.id and self.pins.matches_any(*_names(other)):
+                return True
+        for reader in self.additional:
+            try:
+                snapshot = reader.snapshot()
+            except (ArtifactStoreError, OSError):
+                continue  # warned about where the store is listed or resolved
+            if any(other.id == entry.id for other in snapshot.find_by_id_prefix(entry.id)):
+                return True
+        return False
 
     def _verified_blob(self, reader: LayoutReader, digest: str, what: str) -> Path:
         """A layer blob that is a regular file inside its store with the right content."""
@@ -362,6 +378,16 @@ def _drop_redundant_unnamed(manifests: list[dict]) -> list[dict]:
             seen_unnamed.add(current.get("digest"))
         result.append(current)
     return result
+
+
+def _names(entry: ArtifactEntry) -> list[str]:
+    """What ``pinned_images`` patterns are matched against: the tagged reference and repository@digest."""
+    if entry.reference is None:
+        return []
+    names = [f"{entry.reference.repository}@{entry.digest}"]
+    if entry.reference.tag:
+        names.insert(0, str(entry.reference))
+    return names
 
 
 def _ref_name(descriptor: dict) -> str | None:

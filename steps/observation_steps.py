@@ -50,6 +50,12 @@ def no_artifact_for_short_name(ctx: ScenarioContext):
     ctx.assert_not_expanded()
 
 
+@then(parsers.re(r"it fails as (?P<kinds>(?:" + "|".join(ERROR_KINDS) + r")(?: or as (?:" + "|".join(ERROR_KINDS) + r"))+)"
+                 r"(?:, or gives " + ARTIFACT + r")?"))
+def it_fails_as_one_of(ctx: ScenarioContext, kinds: str, artifact: str | None):
+    ctx.assert_refused_or_is([ERROR_KINDS[kind] for kind in kinds.split(" or as ")], artifact)
+
+
 @then(parsers.re(r"it fails as ambiguous, naming artifacts (?P<first>[A-Z]\d*) and (?P<second>[A-Z]\d*)"))
 def it_fails_ambiguous(ctx: ScenarioContext, first: str, second: str):
     error = ctx.assert_error_kind("ambiguous")

@@ -1,6 +1,6 @@
 """Deliberately broken variants of the reference store.
 
-Each one gets a single rule of BEHAVIOUR.md wrong, the way a real runtime
+Each one gets a single rule of docs/contract.md wrong, the way a real runtime
 plausibly could. ``tests/test_mutation.py`` runs the conformance suite against
 every variant and requires at least one scenario to fail: a suite that lets a
 broken store pass is a suite that does not bite.
@@ -166,6 +166,26 @@ class TrustsBlobContent(ArtifactStore):
         return reader.blob_path(digest)
 
 
+class ResolvesTagAndDigestByTag(ArtifactStore):
+    """Answers ``name:tag@digest`` with the artifact the tag names, ignoring the digest."""
+
+    def status(self, name_or_id):
+        name, _, digest = name_or_id.partition("@")
+        if digest and ":" in name.rsplit("/", 1)[-1]:
+            return super().status(name)
+        return super().status(name_or_id)
+
+
+class PinnedPerEntry(ArtifactStore):
+    """Pins each main-store entry by its own names only, so entries of one ID disagree."""
+
+    def _pinned_in_main(self, entry):
+        names = [str(entry.reference)] if entry.reference and entry.reference.tag else []
+        if entry.reference:
+            names.append(f"{entry.reference.repository}@{entry.digest}")
+        return self.pins.matches_any(*names)
+
+
 VARIANTS = [
     MainStoreFirst,
     NoDeduplication,
@@ -181,6 +201,8 @@ VARIANTS = [
     OneBadStoreFailsAll,
     NoRemovalByID,
     TrustsBlobContent,
+    ResolvesTagAndDigestByTag,
+    PinnedPerEntry,
 ]
 
 

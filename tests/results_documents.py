@@ -6,7 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from artifact_conformance.fixtures.results_plugin import FORMAT, OUTCOMES
+from artifact_conformance.contract import is_rule_tag, rule_ids
+from artifact_conformance.fixtures.results_plugin import FORMAT, OUTCOMES, contract_json
 from artifact_conformance.reporting.feature_files import packaged_features
 
 
@@ -31,7 +32,8 @@ def scenario_records(prefix: str = "features/") -> list[dict[str, Any]]:
                     "rule": {"name": template.rule.name, "description": ""} if template.rule else None,
                     "scenario": scenario.name, "line": template.line_number, "example": example, "tags": tags,
                     "level": next((t for t in tags if t in ("required", "optional")), None),
-                    "areas": [t for t in tags if t not in ("required", "optional")],
+                    "areas": [t for t in tags if t not in ("required", "optional") and not is_rule_tag(t)],
+                    "contract_rules": rule_ids(tags),
                     "outcome": "passed", "message": None, "failing_step": None, "details": None,
                     "steps": [{"keyword": s.keyword.strip(), "text": s.name, "line": s.line_number,
                                "background": i < background, "outcome": "passed", "duration_s": 0.001}
@@ -55,6 +57,7 @@ def document(records: list[dict[str, Any]], sut: str = "reference", settings: di
                 "versions": {"python": "3.11"}, "started": "2026-08-01T10:00:00+00:00",
                 "finished": "2026-08-01T10:01:00+00:00", "duration_s": 60.0},
         "summary": summary,
+        "contract": contract_json(),
         "scenarios": records,
     }
 

@@ -361,9 +361,9 @@ class ContractMachine(RuleBasedStateMachine):
         if result.id != expected.id:
             problems.append(f"artifact {self.label_of(result.id)}, expected {self.label_of(expected.id)} "
                             f"(from store {expected.store})")
+        if result.id == expected.id and result.pinned != expected.pinned:  # per ID, so by ID too
+            problems.append(f"pinned {result.pinned}, expected {expected.pinned}")
         if tag_name is not None and result.id == expected.id:
-            if result.pinned != expected.pinned:
-                problems.append(f"pinned {result.pinned}, expected {expected.pinned}")
             if tag_name not in result.repo_tags:
                 problems.append(f"tags {[self.short(t) for t in result.repo_tags]} lack {self.short(tag_name)}")
         if expected.store != MAIN and not result.pinned:

@@ -72,3 +72,13 @@ def test_the_report_and_the_docs_render_to_an_image(report: Path, tmp_path: Path
         header = shot.read_bytes()[:24]
         assert header[:8] == b"\x89PNG\r\n\x1a\n"
         assert struct.unpack(">II", header[16:24]) == (1280, 1600)
+
+
+def test_the_browser_shows_the_broken_rule_with_its_scenario(report: Path):
+    run = chromium("--dump-dom", report.as_uri())
+    assert run.returncode == 0, run.stderr[-2000:]
+    dom = run.stdout
+    assert "The contract, rule by rule" in dom and "Broken rules (1)" in dom
+    broken = dom[dom.index("Broken rules (1)"):dom.index('<table class="rules">')]
+    assert "resolve.order" in broken and FIRST_WINS in broken and "expected artifact A" in broken
+    assert '<tr id="r-resolve-order" class="v-broken">' in dom

@@ -55,6 +55,7 @@ def check_record_shape(record: dict) -> None:
     assert record["scenario"] and record["line"] > 0
     assert record["level"] in ("required", "optional"), record["tags"]
     assert record["areas"], record["tags"]
+    assert record["contract_rules"] and not any(a.startswith("rule:") for a in record["areas"]), record["tags"]
     assert record["outcome"] in OUTCOMES
     assert record["steps"], record
     for step in record["steps"]:

@@ -17,6 +17,7 @@ import pytest
 
 from artifact_conformance.cli import build_parser, main
 from artifact_conformance.run_command import _passthrough_args, _user_arguments
+from tests.results_documents import scenario_records
 
 pytestmark = pytest.mark.registry
 
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BROKEN = "--reference-store-class=tests.broken_stores:MainStoreFirst"
 FIRST_WINS = "The first read-only store wins over the second and over the main store"
 LATER_WINS = "A later read-only store still wins over the main store"
+# Every case of resolution.feature (one per example row), counted from the packaged file.
+RESOLUTION = sum(1 for r in scenario_records() if r["feature"]["file"].endswith("resolution.feature"))
 NO_TAG = 'A name without a tag means ":latest"'
 SUBSET = "first_readonly_store_wins or later_readonly_store or without_a_tag"
 
@@ -68,7 +71,7 @@ def test_a_required_failure_fails_the_run_and_every_report_says_so(registry, tmp
 
     results = json.loads(files["results.json"].read_text())
     scenarios = {s["scenario"]: s for s in results["scenarios"]}
-    assert len(scenarios) == 20 and results["run"]["pytest"]["workers"] == 2
+    assert len(scenarios) == RESOLUTION and results["run"]["pytest"]["workers"] == 2
     failed = sorted(name for name, s in scenarios.items() if s["outcome"] == "failed")
     assert failed == sorted([FIRST_WINS, LATER_WINS])
     assert {scenarios[name]["judgement"] for name in failed} == {"failure"}
@@ -77,7 +80,7 @@ def test_a_required_failure_fails_the_run_and_every_report_says_so(registry, tmp
     assert results["run"]["sut"]["settings"]["store_class"] == "tests.broken_stores:MainStoreFirst"
 
     suite = ET.parse(files["junit.xml"]).getroot().find("testsuite")
-    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("artifact-conformance", "20", "2")
+    assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("artifact-conformance", str(RESOLUTION), "2")
     outcomes = [p.get("value") for p in suite.iter("property") if p.get("name") == "conformance_outcome"]
     assert sorted(outcomes) == sorted(s["outcome"] for s in scenarios.values())
 
@@ -89,11 +92,11 @@ def test_a_required_failure_fails_the_run_and_every_report_says_so(registry, tmp
     assert sorted(failing) == failed
 
     page = files["report.html"].read_text()
-    assert "Not conformant: 2 of 20 required scenarios failed" in page
+    assert f"Not conformant: 2 of {RESOLUTION} required scenarios failed" in page
     assert 'gave artifact C' in page and "Resolving names and IDs across stores" in page
 
-    assert "Not conformant: 2 of 20 required scenarios failed" in printed
-    assert "running 20 scenarios" in printed and "[20/20]" in printed
+    assert f"Not conformant: 2 of {RESOLUTION} required scenarios failed" in printed
+    assert f"running {RESOLUTION} scenarios" in printed and f"[{RESOLUTION}/{RESOLUTION}]" in printed
     assert f"features/resolution.feature: {FIRST_WINS}" in printed
 
 

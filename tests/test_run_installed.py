@@ -30,7 +30,7 @@ pytestmark = pytest.mark.registry
 
 ROOT = Path(__file__).resolve().parent.parent
 IGNORED = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis",
-                                 ".pytest_cache", "reports", ".ci", "docs")
+                                 ".pytest_cache", "reports", ".ci")
 
 
 def _env() -> dict[str, str]:
@@ -79,6 +79,16 @@ def test_the_package_is_the_installed_copy(installed: Path, tmp_path: Path):
         assert Path(path).is_relative_to(installed.parent), f"{path} is not from the installed wheel"
 
 
+def test_the_contract_ships_in_the_wheel(installed: Path, tmp_path: Path):
+    read = _run([str(installed / "python"), "-c",
+                 "from artifact_conformance.contract import contract_path, load_contract;"
+                 "print(contract_path()); print(len(load_contract().rules))"], cwd=tmp_path)
+    assert read.returncode == 0, read.stderr
+    path, count = read.stdout.split()
+    assert Path(path).is_relative_to(installed.parent) and Path(path).name == "contract.md", path
+    assert int(count) >= 40
+
+
 def test_run_and_docs_from_outside_the_checkout(installed: Path, tmp_path: Path, registry):
     results, html, junit = tmp_path / "out" / "results.json", tmp_path / "out" / "report.html", tmp_path / "junit.xml"
     command = [
@@ -96,6 +106,8 @@ def test_run_and_docs_from_outside_the_checkout(installed: Path, tmp_path: Path,
     rootdir = Path(document["run"]["pytest"]["rootdir"])
     assert rootdir.is_relative_to(installed.parent) and rootdir.name == "features", rootdir
     assert {s["feature"]["file"] for s in document["scenarios"]} == {"features/resolution.feature"}
+    assert {r for s in document["scenarios"] for r in s["contract_rules"]} == {"resolve.order", "resolve.latest"}
+    assert len(document["contract"]["rules"]) >= 40
     assert document["run"]["suite"]["version"]
     page = html.read_text()
     assert "Conformant: all 3 required scenarios passed" in page and "Resolving names and IDs across stores" in page

@@ -1,5 +1,6 @@
 """Configuration: TOML keys, store path rules, start-up with stores that cannot be opened
-(BEHAVIOUR.md, "Configuration", "The main store is not an additional store", "Read-only means read-only")."""
+(docs/contract.md: config.path-absolute, config.path-strict, config.unopenable-store-skipped,
+config.main-root-separate, readonly.never-written)."""
 
 from __future__ import annotations
 

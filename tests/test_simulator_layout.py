@@ -1,5 +1,5 @@
 """Read-only stores written by hand: names, damage, caching, round trips
-(BEHAVIOUR.md, "Every artifact stays visible", "Faults are contained", "Read-only means read-only")."""
+(docs/contract.md: list.unnamed-visible, faults.store-contained, faults.entry-contained, readonly.never-written)."""
 
 from __future__ import annotations
 

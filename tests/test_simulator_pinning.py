@@ -1,4 +1,4 @@
-"""``pinned_images`` patterns: keyword, prefix glob, exact; case-insensitive (BEHAVIOUR.md, "Configuration")."""
+"""``pinned_images`` patterns: keyword, prefix glob, exact; case-insensitive (docs/contract.md: pin.patterns)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Pulls that go wrong, and pulls that need credentials (BEHAVIOUR.md, "Pulling" 4,
-"Faults are contained", "Read-only means read-only")."""
+"""Pulls that go wrong, and pulls that need credentials (docs/contract.md: pull.atomic,
+faults.store-contained, readonly.never-written)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Names and IDs: which strings are fully qualified references (BEHAVIOUR.md, "Names and look-ups")."""
+"""Names and IDs: which strings are fully qualified references (docs/contract.md, "Names and look-ups")."""
 
 from __future__ import annotations
 

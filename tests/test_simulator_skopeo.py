@@ -1,6 +1,6 @@
 """Interoperability with a real peer: layouts written by skopeo (containers/image, ``oci:``)
 are read-only stores the simulator serves, and the simulator's main store is a layout
-skopeo reads (BEHAVIOUR.md, "Vocabulary", "Every artifact stays visible", "Digests are preserved").
+skopeo reads (docs/contract.md: interop.foreign-layouts, list.unnamed-visible, digest.preserved).
 
 Debian's skopeo 1.9.3 copies every OCI artifact shape tried here, byte for byte. It refuses a
 Docker v2 manifest whose layers have non-Docker media types ("unsupported docker v2s2 media

@@ -1,5 +1,5 @@
 """The layered store against a real registry: resolution, listing, pulling, removing,
-mounting, pinning (BEHAVIOUR.md, every section from "Names and look-ups" on)."""
+mounting, pinning (docs/contract.md, every section from "Names and look-ups" on)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 ``NaiveLayeredStore`` answers ``status`` and ``list`` the straightforward way
 (the way CRI-O's artifact library does): every call reads and parses each
 store's ``index.json``, then reads and parses the manifest of every entry, and
-only then searches. It has the reference store's semantics (BEHAVIOUR.md,
-"Names and look-ups", "Listing and de-duplication"): read-only stores first in
+only then searches. It has the reference store's semantics (docs/contract.md,
+"Names and look-ups", "Listing"): read-only stores first in
 configured order, then the main store; first hit wins; an ID prefix that
 matches two artifacts in one store is an error; ``list`` de-duplicates by
 reference and keeps every unnamed entry.

@@ -117,8 +117,10 @@ def packaged_expectations() -> dict[str, Path]:
     from importlib import resources
 
     try:
-        folder = resources.files("artifact_conformance.expectations")
+        folder = resources.files("artifact_conformance.docs") / "expectations"
     except ModuleNotFoundError:
+        return {}
+    if not folder.is_dir():
         return {}
     return {Path(entry.name).stem: Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".toml")}
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from artifact_conformance import __version__
 from artifact_conformance.reporting.model import LEVELS, FeatureView, ScenarioView, StepView
+from artifact_conformance.reporting.rule_verdicts import contract_rules, rule_verdicts
 
 
 def render_markdown(features: Sequence[FeatureView]) -> str:
@@ -25,6 +26,7 @@ def render_markdown(features: Sequence[FeatureView]) -> str:
     for feature in features:
         counts = [str(sum(1 for s in feature.scenarios if (s.level or "required") == lv) or "-") for lv in LEVELS]
         lines.append(f"| [{_cell(feature.name)}](#{_anchor(feature.name)}) | `@{feature.area}` | " + " | ".join(counts) + " |")
+    lines += _contract(features)
     for feature in features:
         lines += ["", f"## {feature.name}", "", f"`@{feature.area}` \u00b7 `{feature.file}`", ""]
         lines += _paragraphs(feature.narrative)
@@ -43,10 +45,34 @@ def render_markdown(features: Sequence[FeatureView]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _scenario(scenario: ScenarioView) -> list[str]:
-    levels = " ".join(f"`@{t}`" for t in scenario.tags if t in LEVELS)
+def _contract(features: Sequence[FeatureView]) -> list[str]:
+    """Each rule of the contract with its level, its reason and the scenarios that check it."""
+    verdicts = rule_verdicts(contract_rules(), features)
+    lines = ["", "## The contract, rule by rule", "",
+             f"The {len(verdicts)} rules of `docs/contract.md`; each scenario below names the rules it checks "
+             "(`@rule:<id>`)."]
+    section = None
+    for verdict in verdicts:
+        rule = verdict.rule
+        if rule.section != section:
+            section = rule.section
+            lines += ["", f"### {section}"]
+        headings = list(dict.fromkeys(_heading(s) for _, s in verdict.scenarios))
+        links = ", ".join(f"[{_cell(heading)}](#{_anchor(heading)})" for heading in headings) or "none"
+        lines += ["", f"- **`{rule.id}`** ({rule.level}): {rule.title}. {rule.statement}",
+                  f"  *Why:* {rule.reason}", f"  Scenarios: {links}"]
+    return lines
+
+
+def _heading(scenario: ScenarioView) -> str:
     keyword = "" if scenario.keyword == "Scenario" else f"{scenario.keyword}: "
-    lines = ["", f"#### {keyword}{scenario.name}", "", levels, ""] if levels else ["", f"#### {keyword}{scenario.name}", ""]
+    return f"{keyword}{scenario.name}"
+
+
+def _scenario(scenario: ScenarioView) -> list[str]:
+    levels = " ".join([f"`@{t}`" for t in scenario.tags if t in LEVELS]
+                      + [f"`@rule:{r}`" for r in scenario.contract_rules])
+    lines = ["", f"#### {_heading(scenario)}", "", levels, ""] if levels else ["", f"#### {_heading(scenario)}", ""]
     if scenario.description:
         lines += _paragraphs(scenario.description) + [""]
     lines += _steps(scenario.steps)

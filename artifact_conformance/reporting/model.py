@@ -15,6 +15,8 @@ from typing import Any
 
 from pytest_bdd.parser import Feature, ScenarioTemplate, Step
 
+from artifact_conformance.contract import is_rule_tag, rule_ids
+
 LEVELS = ("required", "optional")
 OUTCOMES = ("passed", "failed", "not_applicable", "skipped", "error")
 UNREPORTED_FILE = "(not reported)"
@@ -66,6 +68,11 @@ class ScenarioView:
         return levels[0] if len(levels) == 1 else None
 
     @property
+    def contract_rules(self) -> list[str]:
+        """The ids of the contract rules this scenario cites (its @rule:<id> tags)."""
+        return rule_ids(self.tags)
+
+    @property
     def anchor(self) -> str:
         base = self.nodeid or f"{self.line}-{self.name}"
         return "s-" + slug(base)
@@ -90,7 +97,7 @@ class FeatureView:
 
     @property
     def area(self) -> str:
-        areas = [t for t in self.tags if t not in LEVELS]
+        areas = [t for t in self.tags if t not in LEVELS and not is_rule_tag(t)]
         return areas[0] if areas else self.file.rsplit("/", 1)[-1].removesuffix(".feature")
 
     @property

@@ -4,6 +4,8 @@ Scenarios are matched by feature file name, scenario name and example row,
 not by pytest node id, so a checkout run (``features/test_x.py::...``) and a
 ``run`` command run (``test_x.py::...``) compare. A scenario present in one
 document only is a difference (its outcome on the other side is ``missing``).
+``diff_rules`` compares the two runs rule by rule instead: each rule of the
+contract kept, broken or not checked (reporting/rule_verdicts.py).
 """
 
 from __future__ import annotations
@@ -84,6 +86,37 @@ def diff_results(a: Mapping[str, Any], b: Mapping[str, Any], ignore_not_applicab
 def _scenario_label(record: Mapping[str, Any], key: tuple[str, str, str]) -> str:
     name = record.get("scenario") or key[1]
     return name
+
+
+@dataclass(frozen=True)
+class RuleDifference:
+    rule: str
+    level: str
+    a: str
+    b: str
+    failing_a: int
+    failing_b: int
+
+
+def diff_rules(a: Mapping[str, Any], b: Mapping[str, Any],
+               ignore_not_checked: bool = False) -> tuple[list[RuleDifference], int]:
+    """The rules whose verdict (kept, broken, not checked) differs, and how many were compared.
+    The rules are those either run was judged by, in the order of A's contract."""
+    from artifact_conformance.reporting.model import features_from_results
+    from artifact_conformance.reporting.rule_verdicts import NOT_CHECKED, contract_rules, rule_verdicts
+
+    rules = {rule.id: rule for rule in contract_rules(a)}
+    for rule in contract_rules(b):
+        rules.setdefault(rule.id, rule)
+    left = {v.rule.id: v for v in rule_verdicts(list(rules.values()), features_from_results(a))}
+    right = {v.rule.id: v for v in rule_verdicts(list(rules.values()), features_from_results(b))}
+    differences = []
+    for rule_id, rule in rules.items():
+        va, vb = left[rule_id], right[rule_id]
+        if va.verdict == vb.verdict or (ignore_not_checked and NOT_CHECKED in (va.verdict, vb.verdict)):
+            continue
+        differences.append(RuleDifference(rule_id, rule.level, va.verdict, vb.verdict, len(va.failing), len(vb.failing)))
+    return differences, len(rules)
 
 
 def describe_run(document: Mapping[str, Any], path: str) -> str:
