@@ -110,3 +110,23 @@ def cri_mount_sources(status) -> dict[str, str]:
 
     spec = json.loads(status.info["info"])["runtimeSpec"]
     return {m["destination"]: m["source"] for m in spec["mounts"]}
+
+
+def test_mounts_are_read_from_cri_os_verbose_info_below_the_target_only():
+    import json
+
+    from artifact_conformance.fixtures.cri_mounts import mounts_from_info
+    from artifact_conformance.fixtures.sut import Mount
+
+    spec = {"runtimeSpec": {"mounts": [
+        {"destination": "/proc", "source": "proc", "type": "proc"},
+        {"destination": "/mnt/artifact/model.bin", "source": "/s/blobs/sha256/aa", "type": "bind"},
+        {"destination": "/mnt/artifact/weights/x.bin", "source": "/s/blobs/sha256/bb", "type": "bind"},
+        {"destination": "/mnt/artifactual", "source": "/elsewhere", "type": "bind"},
+    ]}}
+    assert mounts_from_info({"info": json.dumps(spec)}) == [
+        Mount("model.bin", "/s/blobs/sha256/aa"), Mount("weights/x.bin", "/s/blobs/sha256/bb")]
+    with pytest.raises(SutOtherError, match="no runtimeSpec"):
+        mounts_from_info({"info": "{}"})
+    with pytest.raises(SutOtherError, match="carries no info"):
+        mounts_from_info({})
