@@ -40,7 +40,8 @@ def note(**fields: Any) -> None:
 
 def unimplemented_message(method: str) -> str:
     return (f"serve-cri does not implement {method}: it serves the reference artifact store's ImageService, "
-            "and RuntimeService's Version, Status, ListContainers and ListPodSandbox (it runs no containers)")
+            "and RuntimeService's Version, Status, and pods and containers as records for image volumes "
+            "(it runs no process)")
 
 
 def short_method(full: str) -> str:

@@ -3,8 +3,10 @@
 A CRI client (kubelet, crictl, the suite's ``cri`` adapter) talks to the
 reference store exactly as it would talk to a runtime. One store per server
 process. ``RuntimeService`` answers ``Version``, ``Status`` (``crictl info``),
-``ListContainers`` and ``ListPodSandbox`` (``cri_runtime``: there are none);
-every other runtime call is UNIMPLEMENTED. Every call is logged, one line when
+and, as records, the pod and container calls image volumes need
+(``cri_pods``: RunPodSandbox ... RemovePodSandbox, CreateContainer ...
+RemoveContainer, ContainerStatus, ListContainers, ListPodSandbox); every other
+runtime call (ExecSync among them) is UNIMPLEMENTED. Every call is logged, one line when
 it ends (``cri_call_log``): method, reference, outcome, the store that
 answered, milliseconds.
 
@@ -27,6 +29,8 @@ RegistryAccessError (401/403)           PERMISSION_DENIED      registry
 RegistryError: unreachable, 5xx, ...    UNAVAILABLE            registry
 DigestMismatchError (registry content)  DATA_LOSS              registry
 CorruptStoreError, UnsafeLayerNameError DATA_LOSS              corrupt
+RefusedError (artifact in use by a      FAILED_PRECONDITION    other
+container, container not created)
 OSError, anything unexpected            INTERNAL               other
                                         (the message says what failed,
                                         never the exception's text; the
@@ -85,6 +89,7 @@ from cri_api.v1 import api_pb2, api_pb2_grpc
 
 from . import cri_call_log as calls
 from . import errors as sim
+from .cri_pods import PodRecords, PodRuntime, refuse_removal_in_use
 from .cri_runtime import RUNTIME_API_VERSION, RUNTIME_NAME, RuntimeService
 from .records import ArtifactRecord
 from .registry_client import Credentials
@@ -112,6 +117,7 @@ STATUS_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
     (sim.DigestMismatchError, grpc.StatusCode.DATA_LOSS, "registry"),
     (sim.CorruptStoreError, grpc.StatusCode.DATA_LOSS, "corrupt"),
     (sim.UnsafeLayerNameError, grpc.StatusCode.DATA_LOSS, "corrupt"),
+    (sim.RefusedError, grpc.StatusCode.FAILED_PRECONDITION, "other"),
     (sim.ArtifactStoreError, grpc.StatusCode.INTERNAL, "other"),
 )
 
@@ -177,8 +183,9 @@ def credentials_from(auth: api_pb2.AuthConfig | None) -> Credentials | None:
 class ImageService(api_pb2_grpc.ImageServiceServicer):
     """CRI v1 ImageService over one ArtifactStore."""
 
-    def __init__(self, store: ArtifactStore) -> None:
+    def __init__(self, store: ArtifactStore, pods: PodRecords | None = None) -> None:
         self.store = store
+        self.pods = pods  # containers whose image volumes keep artifacts in use
         # Reads run in parallel; pulls and removals one at a time. The store's
         # lock file already orders writes; this also keeps two pulls of one
         # reference from downloading the same blobs twice.
@@ -234,6 +241,8 @@ class ImageService(api_pb2_grpc.ImageServiceServicer):
             name = _image_name(request.image if request.HasField("image") else None, "RemoveImage")
             calls.note(image=name)
             with self._writes:
+                if self.pods is not None:
+                    refuse_removal_in_use(self.store, self.pods, name)
                 result = self.store.remove(name)
             main = str(self.store.config.main_store_dir)
             if result.removed_digests:
@@ -335,6 +344,14 @@ class ListenAddress:
         return f"unix://{self.socket_path}" if self.socket_path else str(self.host_port)
 
 
+class ServedRuntime(PodRuntime, RuntimeService):
+    """RuntimeService: Version and Status (``cri_runtime``), pods and containers as records (``cri_pods``)."""
+
+    def __init__(self, store: ArtifactStore, pods: PodRecords) -> None:
+        RuntimeService.__init__(self, store.config)
+        PodRuntime.__init__(self, store, pods, ImageService._serve)
+
+
 class CriServer:
     """A gRPC server with the ImageService (and part of the RuntimeService) for one store."""
 
@@ -343,8 +360,9 @@ class CriServer:
         self.listen = listen if isinstance(listen, ListenAddress) else ListenAddress.parse(listen)
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cri"),
                                    interceptors=[calls.CallLog()])
-        api_pb2_grpc.add_ImageServiceServicer_to_server(ImageService(store), self._server)
-        self.runtime = RuntimeService(store.config)
+        pods = PodRecords()
+        api_pb2_grpc.add_ImageServiceServicer_to_server(ImageService(store, pods), self._server)
+        self.runtime = ServedRuntime(store, pods)
         api_pb2_grpc.add_RuntimeServiceServicer_to_server(self.runtime, self._server)
         self.address: str | None = None  # where it listens, with the real port
         self._started = False

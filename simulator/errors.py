@@ -69,3 +69,8 @@ def causes(error: BaseException) -> Iterator[BaseException]:
 def chain_text(error: BaseException) -> str:
     """The whole chain on one line, for the debug log."""
     return " <- ".join(f"{type(e).__name__}: {' '.join(str(e).split())}" for e in causes(error))
+
+
+class RefusedError(ArtifactStoreError):
+    """A call the current state does not allow: removing an artifact a container
+    still mounts, starting a container that is not in the created state."""

@@ -70,8 +70,7 @@ def push(builder: ArtifactBuilder, hint: str = "model", tag: str | None = "v1") 
 @pytest.mark.registry
 def test_launch_mode_pull_status_list_remove(launched: cri.CriAdapter, builder: ArtifactBuilder,
                                              registry: RegistryEndpoint, read_only: ReadOnlyStore, tmp_path: Path):
-    assert launched.capabilities == {CONFIGURE, MAIN_STORE_LAYOUT, RELOAD, WARNINGS}
-    assert MOUNT_PATHS not in launched.capabilities
+    assert launched.capabilities == {CONFIGURE, MAIN_STORE_LAYOUT, RELOAD, WARNINGS, MOUNT_PATHS}
     in_store, pulled = push(builder, "ro"), push(builder, "main")
     read_only.add(in_store)
     launched.start(node_for(tmp_path, registry, stores=[str(read_only.path)]))

@@ -110,11 +110,11 @@ def test_runtime_service_answers_version_status_and_empty_listings(server: Serve
 def test_an_unimplemented_call_says_what_is_served_and_is_logged_by_name(server: ServeCri):
     channel = server.channel()
     runtime = api_pb2_grpc.RuntimeServiceStub(channel)
-    error = rpc_error(runtime.RunPodSandbox, api_pb2.RunPodSandboxRequest())
+    error = rpc_error(runtime.ExecSync, api_pb2.ExecSyncRequest(container_id="x", cmd=["true"]))
     assert error.code() is grpc.StatusCode.UNIMPLEMENTED
-    assert error.details().startswith("serve-cri does not implement RuntimeService/RunPodSandbox: it serves ")
+    assert error.details().startswith("serve-cri does not implement RuntimeService/ExecSync: it serves ")
     channel.close()
-    lines = [line for line in server.output_text().splitlines() if " RuntimeService/RunPodSandbox " in line]
+    lines = [line for line in server.output_text().splitlines() if " RuntimeService/ExecSync " in line]
     assert len(lines) == 1 and "outcome=UNIMPLEMENTED" in lines[0], server.output_text()
 
 
