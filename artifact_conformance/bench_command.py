@@ -1,9 +1,13 @@
 """``artifact-conformance bench``: measure the reference store against peers.
 
     artifact-conformance bench [--quick] [--json FILE] [--only lookups|pulls|skipped|suite ...]
+    artifact-conformance bench --sut crio|cri [--crio-binary PATH | --cri-launch CMD] [--bound S] [--quick] [--json FILE]
 
 Prints one table per section (the machine and the date first) and, with
-``--json``, writes every raw figure to FILE (atomically). Exit status 1 when a
+``--json``, writes every raw figure to FILE (atomically). With ``--sut`` the
+bench runs section "runtimes": that runtime beside the reference store served
+over CRI, with the same client and the same stores; ``--json FILE`` then also
+writes the plot (FILE without .json, plus .png and .svg) and an HTML page (.html). Exit status 1 when a
 section could not be measured (e.g. the two look-up implementations disagreed,
 a pull failed); targets that are missed are reported, never a failure.
 """
@@ -16,8 +20,18 @@ import sys
 # Kept in step with bench.run.SECTIONS and fixtures.registry.PROVIDERS (tests/test_bench.py
 # checks): importing those here would load the harness (docker, testcontainers) on every
 # start of the command line, `store pull` included, which the bench itself measures.
-SECTIONS = ("lookups", "pulls", "skipped", "suite")
+SECTIONS = ("lookups", "pulls", "skipped", "suite", "runtimes")
+DEFAULT_SECTIONS = SECTIONS[:4]  # without --sut
 PROVIDERS = ("auto", "url", "docker", "process")
+# option dest -> the cri adapter's setting key (fixtures.cri_adapter; tests/test_bench.py checks).
+CRI_SETTINGS = {
+    "cri_launch": "cri_launch",
+    "crio_binary": "crio_binary",
+    "cri_start_timeout": "cri_start_timeout",
+    "cri_warning_pattern": "cri_warning_pattern",
+    "cri_artifacts_subdir": "cri_artifacts_subdir",
+}
+DEFAULT_BOUND_S = 30.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,22 +55,82 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="registry image for the docker provider (default registry:2)")
     parser.add_argument("--registry-provider", default="auto", choices=PROVIDERS,
                         help="where the registry comes from (default auto: url, else Docker, else the local binary)")
+    runtime = parser.add_argument_group(
+        "a runtime beside the reference store (section runtimes; the adapters and options of run)")
+    runtime.add_argument("--sut", metavar="NAME",
+                         help="the system under test: crio (a real CRI-O per store size) or cri with --cri-launch; "
+                         "runs section runtimes (alone, unless --only adds others)")
+    runtime.add_argument("--sut-option", action="append", default=[], metavar="KEY=VALUE",
+                         help="a setting for the adapter; repeatable")
+    runtime.add_argument("--cri-launch", metavar="COMMAND",
+                         help="(--sut cri) start the runtime with this command; {socket} and {config} are replaced, "
+                         "e.g. 'artifact-conformance serve-cri --listen unix://{socket} --config {config}'")
+    runtime.add_argument("--crio-binary", metavar="PATH",
+                         help="(--sut crio) the CRI-O binary; default $ARTIFACT_CONFORMANCE_CRIO, else "
+                         "../shared/crio/crio beside the checkout, else crio on PATH")
+    runtime.add_argument("--cri-start-timeout", metavar="SECONDS", help="how long the runtime may take to serve")
+    runtime.add_argument("--cri-warning-pattern", metavar="REGEX", help="a warning line of the runtime's output")
+    runtime.add_argument("--cri-artifacts-subdir", metavar="NAME",
+                         help="where a store's layout lives under its path (default artifacts)")
+    runtime.add_argument("--bound", type=_positive, default=None, metavar="SECONDS",
+                         help=f"deadline of one look-up call (default {DEFAULT_BOUND_S:g}): a size whose call takes "
+                         "longer is reported as 'over SECONDS s', and larger sizes of that series are not attempted")
     parser.set_defaults(handler=_bench)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def _sut_options(args: argparse.Namespace):
+    """The system under test as ``run`` would build it (None without --sut); a usage error as ValueError."""
+    from artifact_conformance.fixtures.cri_adapter import CriSettingsError
+    from artifact_conformance.fixtures.sut import SutOptions, create_sut, parse_settings
+
+    given = {key: str(getattr(args, dest)) for dest, key in CRI_SETTINGS.items() if getattr(args, dest) is not None}
+    if not args.sut:
+        if given or args.sut_option or args.bound is not None:
+            raise ValueError("--cri-*, --crio-binary, --sut-option and --bound describe a system under test: give --sut")
+        return None
+    if args.sut == "crio" and "cri_launch" in given:
+        raise ValueError("--sut crio starts CRI-O itself (--crio-binary); --cri-launch is for --sut cri")
+    if args.sut != "crio" and "crio_binary" in given:
+        raise ValueError("--crio-binary applies to --sut crio")
+    settings = {**parse_settings(args.sut_option), **given}
+    options = SutOptions(name=args.sut, settings=settings)
+    try:
+        create_sut(options)
+    except (CriSettingsError, LookupError, ImportError, TypeError) as error:
+        raise ValueError(f"--sut {args.sut}: {error}") from None
+    return options
 
 
 def _bench(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from artifact_conformance.bench.report import render, write_json
+    from artifact_conformance.bench.report import render, write_companions, write_json
     from artifact_conformance.bench.run import BenchOptions, failed_sections, run_bench
 
+    try:
+        sut = _sut_options(args)
+    except ValueError as error:
+        print(f"artifact-conformance: error: {error}", file=sys.stderr)
+        return 2
     options = BenchOptions(
         quick=args.quick,
-        only=tuple(args.only or SECTIONS),
+        only=tuple(args.only or (("runtimes",) if sut else DEFAULT_SECTIONS)),
         scratch_parent=args.scratch,
         registry_url=args.registry_url,
         registry_image=args.registry_image,
         registry_provider=args.registry_provider,
+        sut=sut,
+        bound_s=args.bound,
     )
     progress = Console(stderr=True, highlight=False, log_path=False)
     document = run_bench(options, progress=lambda message: progress.log(message))
@@ -64,6 +138,8 @@ def _bench(args: argparse.Namespace) -> int:
     if args.json:
         write_json(document, args.json)
         progress.print(f"wrote {args.json}")
+        for kind, path in write_companions(document, args.json).items():
+            progress.print(f"{'wrote' if kind != 'plot_missing' else 'no plot:'} {path}")
     failed = failed_sections(document)
     if failed:
         print(f"artifact-conformance: error: section(s) not measured: {', '.join(failed)}", file=sys.stderr)

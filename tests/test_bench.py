@@ -8,20 +8,26 @@ answers, pulls stored the right digest, the skipped pull moved no blob byte.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
 import pytest
 
 from artifact_conformance import bench_command
-from artifact_conformance.bench import report, run
+from artifact_conformance.bench import growth, report, run, runtime_tables, runtimes
 from artifact_conformance.bench.measure import summarize_ns
 from artifact_conformance.bench.naive_store import NaiveLayeredStore, answer_of
 from artifact_conformance.bench.processes import measure
 from artifact_conformance.bench.synthetic_layouts import REGISTRY, write_population
 from artifact_conformance.cli import main
+from artifact_conformance.fixtures import cri_adapter as cri
+from artifact_conformance.fixtures import crio_adapter as crio
+from artifact_conformance.fixtures.crio_node import CrioUnavailable, find_crio
 from artifact_conformance.fixtures.registry import PROVIDERS
 from artifact_conformance.simulator import mediatypes as mt
 from artifact_conformance.simulator.config import StoreConfig
@@ -50,7 +56,7 @@ class TestQuickBench:
         assert quick_bench["quick"] is True
         for key in ("date", "nproc", "cpu_model", "kernel"):
             assert quick_bench["machine"][key], key
-        assert list(quick_bench["sections"]) == list(run.SECTIONS)
+        assert list(quick_bench["sections"]) == list(run.DEFAULT_SECTIONS)
         assert all(section["status"] == "ok" for section in quick_bench["sections"].values())
 
     def test_lookups_agree_before_they_are_timed_and_have_ratios(self, quick_bench):
@@ -161,4 +167,142 @@ def test_json_is_written_atomically(tmp_path):
 
 def test_the_command_s_choices_match_the_sections_and_registry_providers():
     assert bench_command.SECTIONS == run.SECTIONS
+    assert bench_command.DEFAULT_SECTIONS == run.DEFAULT_SECTIONS
     assert bench_command.PROVIDERS == PROVIDERS
+    assert bench_command.DEFAULT_BOUND_S == runtimes.RuntimeOptions().bound_s
+    assert set(bench_command.CRI_SETTINGS.values()) <= {*cri.SETTING_KEYS, crio.BINARY}
+
+
+# -- a runtime beside the reference store (section runtimes) ---------------------------
+def _crio_missing() -> str | None:
+    try:
+        find_crio()
+    except CrioUnavailable as error:
+        return str(error)
+    return None if os.geteuid() == 0 else "CRI-O needs root"
+
+
+RUNTIMES = {
+    "serve-cri": ["--sut", "cri", "--cri-launch", runtimes.serve_cri_launch()],
+    "crio": ["--sut", "crio"],
+}
+
+
+@pytest.fixture(scope="module", params=list(RUNTIMES))
+def runtime_bench(request, registry, tmp_path_factory) -> tuple[dict, Path]:
+    if request.param == "crio" and _crio_missing():
+        pytest.skip(f"no CRI-O here: {_crio_missing()}")
+    out = tmp_path_factory.mktemp(f"bench-{request.param}") / "runtimes.json"
+    status = main(["bench", *RUNTIMES[request.param], "--quick", "--json", str(out), "--registry-provider", "url",
+                   "--registry-url", registry.url])
+    document = json.loads(out.read_text())
+    section = document["sections"]["runtimes"]
+    assert status == 0, f"bench failed: {section.get('reason')}"
+    return document, out
+
+
+@pytest.mark.registry
+class TestRuntimeBench:
+    def test_only_the_runtimes_section_ran_for_the_named_system(self, runtime_bench):
+        document, _ = runtime_bench
+        assert list(document["sections"]) == ["runtimes"]
+        section = document["sections"]["runtimes"]
+        assert set(section["systems"]) == {"sut", "reference"}
+        assert document["sut"]["name"] in ("cri", "crio")
+        assert "serve-cri" in section["systems"]["reference"]["launch"]
+        assert section["systems"]["reference"]["who"].startswith("artifact-conformance-reference")
+
+    def test_every_series_has_every_size_answered_correctly_and_a_fitted_growth(self, runtime_bench):
+        section = runtime_bench[0]["sections"]["runtimes"]
+        options = runtimes.QUICK
+        assert {(s["system"], s["stores"], s["operation"]) for s in section["series"]} == {
+            (system, stores, operation) for system in runtimes.SYSTEMS for stores in options.spreads
+            for operation in runtimes.OPERATIONS}
+        for series in section["series"]:
+            assert [p["artifacts"] for p in series["points"]] == list(options.sizes)
+            # Far below the bound at these sizes: each was measured, its answers checked first.
+            assert all(p["state"] == runtimes.MEASURED and p["median_us"] > 0 for p in series["points"]), series
+            assert series["growth"]["fitted_sizes"] == list(options.sizes)
+            assert isinstance(series["growth"]["exponent"], float)
+
+    def test_the_runtime_s_own_memory_is_read_at_each_size(self, runtime_bench):
+        section = runtime_bench[0]["sections"]["runtimes"]
+        assert len(section["memory"]) == len(runtimes.SYSTEMS) * len(runtimes.QUICK.sizes) * len(runtimes.QUICK.spreads)
+        assert all(m["rss_mib"] > 1 and m["hwm_mib"] >= m["rss_mib"] for m in section["memory"])
+
+    def test_both_systems_pulled_the_pushed_digests_and_the_probe_counted_the_skipped_pull(self, runtime_bench):
+        section = runtime_bench[0]["sections"]["runtimes"]
+        pulls, skipped = section["pulls"], section["skipped"]
+        assert pulls["status"] == "ok" and set(pulls["artifacts"]) == {"single_layer", "multi_layer"}
+        for entry in pulls["artifacts"].values():
+            for system in runtimes.SYSTEMS:
+                assert entry[system]["ok"] and entry[system]["throughput_mib_s"] > 0
+            assert entry["ratio"] > 0
+        assert skipped["status"] == "ok"
+        assert skipped["reference"]["blob_bytes"] == 0 and skipped["reference"]["requests"] == 0
+        assert skipped["sut"]["blob_bytes"] >= 0 and isinstance(skipped["sut"]["requests"], int)
+
+    def test_the_plot_and_the_page_are_written_beside_the_json(self, runtime_bench):
+        _, out = runtime_bench
+        png, svg, page = (out.with_name(f"runtimes.{kind}") for kind in ("png", "svg", "html"))
+        assert png.read_bytes().startswith(b"\x89PNG\r\n")
+        assert "<svg" in svg.read_text()
+        text = page.read_text()
+        assert "<svg" in text and "Fitted growth" in text and "serve-cri" in text
+
+
+class FrozenSystems(runtimes.Systems):
+    """Real runtimes, stopped with SIGSTOP once they serve: every call meets its deadline."""
+
+    def make(self, system: str, timeout_s: float):
+        adapter = super().make(system, timeout_s)
+        start, stop = adapter.start, adapter.stop
+
+        def frozen_start(node):
+            start(node)
+            os.kill(adapter.runtime_pid(), signal.SIGSTOP)
+
+        def thawed_stop():
+            if adapter.runtime_pid() is not None:
+                os.kill(adapter.runtime_pid(), signal.SIGCONT)
+            stop()
+
+        adapter.start, adapter.stop = frozen_start, thawed_stop
+        return adapter
+
+
+def test_a_call_over_the_bound_is_reported_over_and_larger_sizes_are_not_attempted(tmp_path):
+    options = dataclasses.replace(runtimes.QUICK, sizes=(5, 10), spreads=(1,), bound_s=0.5,
+                                  operations=("status_by_tag", "list"))
+    systems = FrozenSystems(runtimes.reference_options(options.bound_s))
+    found = runtimes.measure_lookups(tmp_path, systems, options)
+    for series in found["series"]:
+        first, second = series["points"]
+        assert first == {"artifacts": 5, "state": runtimes.OVER, "bound_s": 0.5, "calls_before": 0}
+        assert second["state"] == runtimes.NOT_ATTEMPTED and second["reason"] == "over 0.5 s at 5"
+        assert series["growth"]["exponent"] is None and series["growth"]["left_out"] == [5, 10]
+    section = {"series": found["series"], "memory": found["memory"], "bound_s": 0.5}
+    rows = runtime_tables.latency_table(section, "SUT").rows
+    assert ("1", "status by tag", "5", "over 0.5 s", "over 0.5 s", "-") in rows
+    assert [m["artifacts"] for m in found["memory"]] == [5, 5]
+    assert [m["artifacts"] for m in found["memory"]] == [5, 5] and all(m["hwm_mib"] for m in found["memory"])
+
+
+def test_the_fitted_exponent_is_the_log_log_slope():
+    sizes = [100, 1000, 10000]
+    assert growth.fitted_exponent(sizes, [3 * n**2 for n in sizes]) == pytest.approx(2.0)
+    assert growth.fitted_exponent(sizes, [5.0, 5.0, 5.0]) == pytest.approx(0.0)
+    assert growth.fitted_exponent([100], [1.0]) is None
+    over = {"state": runtimes.OVER, "bound_s": 30.0}
+    assert runtime_tables.ratio_of(over, {"state": runtimes.MEASURED, "median_us": 1000.0}) == (30000.0, True)
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--crio-binary", "/x"], "give --sut"),
+    (["--sut", "cri"], "exactly one of"),
+    (["--sut", "crio", "--cri-launch", "true {socket} {config}"], "starts CRI-O itself"),
+    (["--sut", "cri", "--cri-launch", "true {socket} {config}", "--crio-binary", "/x"], "applies to --sut crio"),
+])
+def test_a_wrong_system_under_test_is_a_usage_error_naming_it(argv, says, capsys):
+    assert main(["bench", *argv]) == 2
+    assert says in capsys.readouterr().err

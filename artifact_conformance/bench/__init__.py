@@ -9,7 +9,11 @@ Four sections, each a module with one ``run(...)`` returning a JSON-able dict:
   ``skopeo copy ... oci:`` of the same artifact from the same registry;
 - ``skipped``: what a pull that a read-only store satisfies costs at the
   registry (requests, blob bytes), against skopeo copying it;
-- ``suite_time``: wall time of the conformance run, serial and with xdist.
+- ``suite_time``: wall time of the conformance run, serial and with xdist;
+- ``runtimes`` (with ``--sut``): a CRI runtime beside the reference store served
+  over CRI: look-ups against store size with a per-call bound, the runtime's
+  RSS, pulls and a skipped pull; ``growth`` fits the exponents,
+  ``runtime_tables`` / ``plot`` / ``html_page`` show them.
 
 ``run.run_bench`` runs them and ``report`` prints the tables and writes JSON.
 """

@@ -193,7 +193,20 @@ def suite_table(section: dict[str, Any]) -> Table:
     return table
 
 
-RENDERERS = {"lookups": lookups_table, "pulls": pulls_table, "skipped": skipped_table, "suite": suite_table}
+def runtimes_tables(section: dict[str, Any]) -> list[Table]:
+    from . import runtime_tables  # it formats with this module's helpers
+
+    tables = []
+    for text in runtime_tables.all_tables(section, runtime_tables.system_label(section, "sut")):
+        table = _table(text.title, *text.columns, caption=text.caption or None)
+        for row in text.rows:
+            table.add_row(*row)
+        tables.append(table)
+    return tables
+
+
+RENDERERS = {"lookups": lookups_table, "pulls": pulls_table, "skipped": skipped_table, "suite": suite_table,
+             "runtimes": runtimes_tables}
 
 
 def render(document: dict[str, Any], console: Console) -> None:
@@ -207,7 +220,9 @@ def render(document: dict[str, Any], console: Console) -> None:
         if problem is not None and not _has_figures(name, section):
             console.print(problem)
             continue
-        console.print(RENDERERS[name](section))
+        rendered = RENDERERS[name](section)
+        for table in rendered if isinstance(rendered, list) else [rendered]:
+            console.print(table)
         if problem is not None:
             console.print(problem)
     loads = [machine.get("load_average_at_start"), machine.get("load_average_at_end")]
@@ -217,7 +232,7 @@ def render(document: dict[str, Any], console: Console) -> None:
 
 
 def _has_figures(name: str, section: dict[str, Any]) -> bool:
-    keys = {"lookups": "sizes", "pulls": "artifacts", "skipped": "simulator", "suite": "serial"}
+    keys = {"lookups": "sizes", "pulls": "artifacts", "skipped": "simulator", "suite": "serial", "runtimes": "series"}
     return keys[name] in section
 
 
@@ -238,3 +253,29 @@ def write_json(document: dict[str, Any], path: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def write_companions(document: dict[str, Any], json_path: Path) -> dict[str, str]:
+    """Beside the JSON, for the runtimes section: the plot (PNG, SVG) and an HTML page
+    with the plot and the tables. Returns what was written (and why a plot is missing)."""
+    section = document["sections"].get("runtimes")
+    if not section or "series" not in section:
+        return {}
+    from .html_page import page
+    from .plot import PlotUnavailable, write_plots
+
+    json_path = Path(json_path)
+    stem = json_path.parent / (json_path.name.removesuffix(".json"))
+    written: dict[str, str] = {}
+    svg_text, problem = None, None
+    try:
+        plots = write_plots(section, stem)
+        svg_text = plots.pop("svg_text")
+        written.update(plots)
+    except PlotUnavailable as error:
+        problem = str(error)
+        written["plot_missing"] = problem
+    html_path = stem.parent / f"{stem.name}.html"
+    html_path.write_text(page(document, section, svg_text, problem), encoding="utf-8")
+    written["html"] = str(html_path)
+    return written

@@ -5,11 +5,15 @@ Each section runs in its own scratch directory under one temporary directory
 included. A section that fails is recorded as ``{"status": "error", ...}`` and
 the others still run. ``--quick`` shrinks every section so the whole bench
 proves it works in well under half a minute (see ``configuration``).
+
+Section "runtimes" runs when a system under test is given (``--sut``): that
+runtime beside the reference store served over CRI (``runtimes``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import tempfile
 import time
 import traceback
@@ -19,23 +23,27 @@ from pathlib import Path
 from typing import Any
 
 from artifact_conformance.fixtures.registry import provide_registry
+from artifact_conformance.fixtures.sut import SutOptions
 
-from . import lookups, pulls, skipped, suite_time
+from . import lookups, pulls, runtimes, skipped, suite_time
 from .machine import describe, load_average
 
 FORMAT = "artifact-conformance-bench/1"
-SECTIONS = ("lookups", "pulls", "skipped", "suite")
-NEEDS_REGISTRY = ("pulls", "skipped")
+SECTIONS = ("lookups", "pulls", "skipped", "suite", "runtimes")
+DEFAULT_SECTIONS = ("lookups", "pulls", "skipped", "suite")  # without --sut
+NEEDS_REGISTRY = ("pulls", "skipped", "runtimes")
 
 
 @dataclass(frozen=True)
 class BenchOptions:
     quick: bool = False
-    only: tuple[str, ...] = SECTIONS
+    only: tuple[str, ...] = DEFAULT_SECTIONS
     scratch_parent: str = "/tmp"
     registry_url: str | None = None
     registry_image: str = "registry:2"
     registry_provider: str = "auto"
+    sut: SutOptions | None = None  # the runtimes section's system under test
+    bound_s: float | None = None  # the runtimes section's per-call bound (default RuntimeOptions.bound_s)
 
 
 @dataclass(frozen=True)
@@ -44,28 +52,34 @@ class Configuration:
     pulls: pulls.PullOptions
     skipped: skipped.SkippedOptions
     suite: suite_time.SuiteOptions
+    runtimes: runtimes.RuntimeOptions
 
 
-def configuration(quick: bool) -> Configuration:
+def configuration(quick: bool, bound_s: float | None = None) -> Configuration:
+    chosen = runtimes.QUICK if quick else runtimes.RuntimeOptions()
+    if bound_s is not None:
+        chosen = dataclasses.replace(chosen, bound_s=bound_s)
     if not quick:
         return Configuration(lookups.LookupOptions(), pulls.PullOptions(), skipped.SkippedOptions(),
-                             suite_time.SuiteOptions())
+                             suite_time.SuiteOptions(), chosen)
     return Configuration(
         lookups.LookupOptions(sizes=(1000,), sample=100, peer_queries=10, calls=300, list_calls=30,
                               peer_calls=20, budget_s=0.5, syscall_calls=50),
         pulls.PullOptions(single_layer_bytes=64 << 20, layers=8, layer_bytes=1 << 20, repeats=1),
         skipped.SkippedOptions(layer_bytes=1 << 20),
         suite_time.SuiteOptions(selection=suite_time.QUICK_SELECTION),
+        chosen,
     )
 
 
 def run_bench(options: BenchOptions, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
-    config = configuration(options.quick)
+    config = configuration(options.quick, options.bound_s)
     document: dict[str, Any] = {
         "format": FORMAT,
         "machine": describe(),
         "quick": options.quick,
         "only": list(options.only),
+        "sut": None if options.sut is None else {"name": options.sut.name, "settings": dict(options.sut.settings)},
         "configuration": asdict(config),
         "sections": {},
     }
@@ -91,7 +105,7 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None] = lambda me
             if name in NEEDS_REGISTRY and registry is None:
                 result = {"status": "error", "reason": f"no registry: {document.get('registry_error')}"}
             else:
-                result = _run_section(name, work, registry, config)
+                result = _run_section(name, work, registry, config, options.sut, progress)
             result["section_wall_s"] = time.perf_counter() - section_started
             document["sections"][name] = result
     document["wall_s"] = time.perf_counter() - started
@@ -99,8 +113,13 @@ def run_bench(options: BenchOptions, progress: Callable[[str], None] = lambda me
     return document
 
 
-def _run_section(name: str, work: Path, registry, config: Configuration) -> dict[str, Any]:
+def _run_section(name: str, work: Path, registry, config: Configuration, sut: SutOptions | None,
+                 progress: Callable[[str], None]) -> dict[str, Any]:
     try:
+        if name == "runtimes":
+            if sut is None:
+                return {"status": "error", "reason": "the runtimes section needs a system under test (--sut)"}
+            return runtimes.run(work, registry, sut, config.runtimes, progress)
         if name == "lookups":
             return lookups.run(work, config.lookups)
         if name == "pulls":

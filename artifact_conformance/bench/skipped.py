@@ -36,7 +36,7 @@ class SkippedOptions:
     layer_bytes: int = 4 << 20
 
 
-def _traffic(probe: TrafficProbe) -> dict[str, Any]:
+def traffic_of(probe: TrafficProbe) -> dict[str, Any]:
     return {
         "requests": len(probe.requests),
         "manifest_requests": probe.count(kind="manifest"),
@@ -91,7 +91,7 @@ def _simulator_pull(probe: TrafficProbe, work: Path, additional: list[Path], ref
     probe.clear()
     result = measure(simulator_command("store", "--config", str(config), "--json", "pull", reference),
                      logs, f"simulator-{work.name}")
-    traffic = _traffic(probe)
+    traffic = traffic_of(probe)
     record = json.loads(result["stdout"]) if result["exit_code"] == 0 else {}
     main_index = root / "artifacts" / "index.json"
     main_manifests = json.loads(main_index.read_bytes()).get("manifests") if main_index.exists() else None
@@ -126,4 +126,4 @@ def _skopeo_copy(probe: TrafficProbe, work: Path, reference: str, logs: Path) ->
     digest = None
     if result["exit_code"] == 0:
         digest = (json.loads((layout / "index.json").read_bytes()).get("manifests") or [{}])[0].get("digest")
-    return {"exit_code": result["exit_code"], "digest": digest, "wall_s": result["wall_s"], **_traffic(probe)}
+    return {"exit_code": result["exit_code"], "digest": digest, "wall_s": result["wall_s"], **traffic_of(probe)}

@@ -7,7 +7,8 @@ and measure nothing useful. The files written are real layouts (``oci-layout``,
 read: tiny manifests with one 16-byte named layer and the empty config.
 
 Artifact ``i`` lives in store ``i % stores`` (the last store is the main
-store); every ``duplicate_every``-th artifact is also written, same digest and
+store; with ``in_main=False`` only the read-only stores hold artifacts and the
+main store's layout is empty); every ``duplicate_every``-th artifact is also written, same digest and
 same name, into the next store, so ``list`` has duplicates to drop.
 """
 
@@ -76,7 +77,7 @@ def _write_blob(layout: Path, digest: str, data: bytes) -> None:
 
 
 def write_population(base: Path, artifacts: int, read_only_stores: int = 4,
-                     duplicate_every: int = 100) -> Population:
+                     duplicate_every: int = 100, in_main: bool = True) -> Population:
     """Write the layouts under ``base`` (which must not exist yet)."""
     started = time.perf_counter()
     base.mkdir(parents=True)
@@ -90,6 +91,7 @@ def write_population(base: Path, artifacts: int, read_only_stores: int = 4,
         _write_blob(layout, config_digest, EMPTY_CONFIG)
         _write_blob(layout, layer_digest, LAYER)
     descriptors: list[list[dict]] = [[] for _ in layouts]
+    holding = len(layouts) if in_main else read_only_stores
     population: list[BenchArtifact] = []
     for i in range(artifacts):
         manifest = json.dumps({
@@ -103,10 +105,10 @@ def write_population(base: Path, artifacts: int, read_only_stores: int = 4,
         }, separators=(",", ":")).encode()
         digest = _sha256(manifest)
         reference = f"{REGISTRY}/team{i % 50}/model{i}:v1"
-        store = i % len(layouts)
+        store = i % holding
         targets = [store]
         if duplicate_every and i % duplicate_every == 0:
-            targets.append((store + 1) % len(layouts))
+            targets.append((store + 1) % holding)
         for target in targets:
             _write_blob(layouts[target], digest, manifest)
             descriptors[target].append({
