@@ -27,13 +27,13 @@ from artifact_conformance.fixtures.registry import RegistryEndpoint
 from tests.cri_process import crio_toml, serve_cri, short_tempdir
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN_TIMEOUT_S = 300
+RUN_TIMEOUT_S = 600
 # Why a scenario may be not applicable on a fixed runtime: a capability the
 # cri adapter lacks there, or a configuration the scenario needs for itself.
 EXPLAINED = re.compile(
     r"^not applicable: the 'cri' system under test (does not declare the '\w+' capability"
     r"|runs with a configuration made outside the suite \(the runtime configuration .*\); this scenario needs "
-    r"(\d+ read-only stores|additional_artifact_stores|pinned_images) )"
+    r"(\d+ read-only stores|additional_artifact_stores|pinned_images|unqualified-search-registries) )"
 )
 
 
