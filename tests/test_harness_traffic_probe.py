@@ -200,12 +200,14 @@ def test_a_stalled_client_times_out_and_clearing_faults_wakes_the_stall(probe, a
     assert time.monotonic() - started < 5
 
 
-def raw_get(address: str, path: str) -> tuple[bytes, bytes]:
+def raw_get(address: str, path: str, range_start: int | None = None) -> tuple[bytes, bytes]:
     """(head, body) of a GET read until the server closes: what really arrived,
-    without a client library that drops a short read's last bytes."""
+    without a client library that drops a short read's last bytes; with
+    ``range_start``, a ranged GET (``Range: bytes=N-``), as a resuming client sends."""
     host, port = address.rsplit(":", 1)
+    ranged = f"Range: bytes={range_start}-\r\n" if range_start is not None else ""
     with socket.create_connection((host, int(port)), timeout=10) as connection:
-        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n".encode())
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: {address}\r\n{ranged}Connection: close\r\n\r\n".encode())
         received = bytearray()
         while chunk := connection.recv(65536):
             received += chunk
@@ -232,18 +234,6 @@ def test_a_cut_drops_the_connection_mid_blob(probe, artifact_builder):
     assert requests.get(blob_url(probe, repository, layer.digest)).content == layer.content
 
 
-def raw_get_range(address: str, path: str, start: int) -> tuple[bytes, bytes]:
-    host, port = address.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=10) as connection:
-        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: {address}\r\nRange: bytes={start}-\r\n"
-                           "Connection: close\r\n\r\n".encode())
-        received = bytearray()
-        while chunk := connection.recv(65536):
-            received += chunk
-    head, _, body = bytes(received).partition(b"\r\n\r\n")
-    return head, body
-
-
 def test_a_cut_on_every_request_stops_a_client_that_resumes_with_a_range_at_the_same_byte(probe, artifact_builder):
     """A runtime that resumes a cut download with Range (CRI-O does) meets the cut
     again at the same byte of the blob: it never gets past it."""
@@ -254,8 +244,8 @@ def test_a_cut_on_every_request_stops_a_client_that_resumes_with_a_range_at_the_
     path = f"/v2/{repository}/blobs/{layer.digest}"
 
     _, first = raw_get(probe.address, path)
-    head, resumed = raw_get_range(probe.address, path, 30_000)
-    past_head, past = raw_get_range(probe.address, path, 60_000)
+    head, resumed = raw_get(probe.address, path, 30_000)
+    past_head, past = raw_get(probe.address, path, 60_000)
 
     assert first == layer.content[:50_000]
     assert head.startswith(b"HTTP/1.1 206")
@@ -263,7 +253,7 @@ def test_a_cut_on_every_request_stops_a_client_that_resumes_with_a_range_at_the_
     assert past_head.startswith(b"HTTP/1.1 206") and past == b"", "a range past the cut gets nothing"
     assert [r.range_start for r in probe.requests] == [0, 30_000, 60_000]
     probe.clear_faults()
-    _, healthy = raw_get_range(probe.address, path, 30_000)
+    _, healthy = raw_get(probe.address, path, 30_000)
     assert healthy == layer.content[30_000:]
 
 
@@ -272,7 +262,7 @@ def test_altered_bytes_stay_altered_in_a_ranged_response(probe, artifact_builder
     layer = Layer(b"z" * 1000, title="corrupt.bin")
     artifact_builder.artifact(repository, "v1", layers=[layer])
     probe.inject(Fault.corrupt(path=r"/blobs/sha256:", times=None, after_bytes=500))
-    _, body = raw_get_range(probe.address, f"/v2/{repository}/blobs/{layer.digest}", 400)
+    _, body = raw_get(probe.address, f"/v2/{repository}/blobs/{layer.digest}", 400)
     assert body[:100] == b"z" * 100, "bytes before offset 500 of the blob are served as they are"
     assert body[100:] == bytes(b ^ 0xFF for b in b"z" * 500), "from offset 500 of the blob on, altered"
 
