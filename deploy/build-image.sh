@@ -24,7 +24,7 @@ HERE="$PWD"
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -n1)"
 IMAGE="${1:-local/artifact-conformance:$VERSION}"
 SUITE=bookworm
-PACKAGES=python3,python3-venv,docker-registry,ca-certificates
+PACKAGES=python3,python3-venv,docker-registry,ca-certificates,busybox-static
 # Installed with apt inside the root filesystem after debootstrap: debootstrap's
 # own resolver fails to configure skopeo's dependency golang-github-containers-common.
 LATER_PACKAGES="skopeo"

@@ -47,6 +47,7 @@ from typing import TypeVar
 import grpc
 from cri_api.v1 import api_pb2, api_pb2_grpc
 
+from . import cri_call_log as calls
 from . import errors as sim
 from .store import ArtifactStore
 
@@ -188,6 +189,7 @@ class PodRuntime(api_pb2_grpc.RuntimeServiceServicer):
             with self.pods.lock:
                 items = [_sandbox_entry(s) for s in self.pods.sandboxes.values()
                          if wanted is None or _sandbox_matches(s, wanted)]
+            calls.note(outcome=calls.count(len(items), "pod sandbox", "pod sandboxes"))
             return api_pb2.ListPodSandboxResponse(items=items)
         return self._serve(context, "ListPodSandbox", list_sandboxes)
 
@@ -273,6 +275,7 @@ class PodRuntime(api_pb2_grpc.RuntimeServiceServicer):
             with self.pods.lock:
                 found = [_container_entry(c) for c in self.pods.containers.values()
                          if wanted is None or _container_matches(c, wanted)]
+            calls.note(outcome=calls.count(len(found), "container"))
             return api_pb2.ListContainersResponse(containers=found)
         return self._serve(context, "ListContainers", list_containers)
 

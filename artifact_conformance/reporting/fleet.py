@@ -318,7 +318,8 @@ def node_name(document: Mapping[str, Any], path: str | Path) -> str:
 
 
 def rule_ids(record: Mapping[str, Any]) -> list[str]:
-    rules = record.get("rules")
+    # contract_rules: what the results document carries; rules: an older spelling
+    rules = record.get("contract_rules") or record.get("rules")
     if isinstance(rules, list) and rules:
         return [_rule_id(rule) for rule in rules if _rule_id(rule)]
     return [tag[len(RULE_TAG_PREFIX):] for tag in record.get("tags") or [] if tag.startswith(RULE_TAG_PREFIX)]

@@ -57,7 +57,7 @@ TOML
 # insecure_registries = ["a", "b"] in the scenario's file -> one plain-HTTP entry each
 {
     echo 'unqualified-search-registries = []'
-    sed -n 's/^insecure_registries = \[\(.*\)\]/\1/p' "$config" | tr ',' '\n' | tr -d ' "' | grep . |
+    sed -n 's/^insecure_registries = \[\(.*\)\]/\1/p' "$config" | tr ',' '\n' | tr -d ' "' | { grep . || true; } |
         while read -r host; do printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$host"; done
 } > "$scratch/registries.conf"
 
