@@ -11,7 +11,7 @@ import pytest
 
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.errors import ConfigError
-from tests.simulator_helpers import artifact, fingerprint, make_config, make_store, write_layout, write_toml
+from tests.simulator_support import fingerprint, make_config, make_store, offline_artifact, write_layout, write_toml
 
 
 def test_toml_keys_are_read(tmp_path: Path) -> None:
@@ -140,8 +140,8 @@ def test_a_store_that_cannot_be_opened_is_skipped_with_a_warning_and_not_created
     elif arrange == "unreadable index.json":  # root ignores permission bits; a directory cannot be read
         (bad / "artifacts" / "index.json").mkdir(parents=True)
     good = tmp_path / "good-store"
-    entry = artifact()
-    write_layout(good, [("registry.example/models/llm:v1", entry)])
+    entry = offline_artifact()
+    write_layout(good, ("registry.example/models/llm:v1", entry))
     before = fingerprint(tmp_path / "bad-store"), os.path.lexists(bad)
 
     store = make_store(tmp_path, [bad, good])
@@ -156,8 +156,8 @@ def test_a_store_created_after_start_up_is_served(tmp_path: Path) -> None:
     late = tmp_path / "late"
     store = make_store(tmp_path, [late])
     assert store.list() == []
-    entry = artifact()
-    write_layout(late, [("registry.example/models/late:v1", entry)])
+    entry = offline_artifact()
+    write_layout(late, ("registry.example/models/late:v1", entry))
     assert store.status("registry.example/models/late:v1").id == entry.id
 
 
