@@ -17,13 +17,13 @@ import pytest
 
 from artifact_conformance.fixtures.artifacts import ArtifactBuilder, PushedArtifact, unique_repository
 from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.traffic_probe import Fault, TrafficProbe
+from artifact_conformance.fixtures.traffic_probe import Fault, TokenAuth, TrafficProbe
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.errors import ConfigError, NotFoundError, RegistryAccessError, RegistryError
 from artifact_conformance.simulator.registry_client import CONNECT_RETRY_DELAYS
 from artifact_conformance.simulator.store import ArtifactStore
 from tests.plain_messages import assert_plain
-from tests.simulator_helpers import RegistryProxy, TokenAuth, write_auth_file, write_toml
+from tests.simulator_support import write_auth_file, write_toml
 
 pytestmark = pytest.mark.registry
 
@@ -112,7 +112,7 @@ def test_a_missing_tag_is_not_found_with_the_registry_code(tmp_path: Path, probe
 
 def test_wrong_credentials_at_a_token_registry(tmp_path: Path, registry: RegistryEndpoint, builder: ArtifactBuilder):
     artifact = builder.artifact(unique_repository("token"), "v1")
-    with RegistryProxy(registry.address, token_auth=TokenAuth("robot", "right")) as front:
+    with TrafficProbe(registry.address, registry.scheme, token_auth=TokenAuth("robot", "right")) as front:
         auth = write_auth_file(tmp_path / "auth.json", front.address, "robot", "wrong")
         store = store_for(tmp_path, front.address, global_auth_file=str(auth))
         reference = artifact.reference.replace(registry.address, front.address, 1)

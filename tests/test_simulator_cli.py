@@ -11,15 +11,9 @@ from pathlib import Path
 import pytest
 
 from artifact_conformance.cli import main
-from tests.simulator_helpers import (
-    Pusher,
-    artifact,
-    blob_file,
-    layer,
-    unique_repository,
-    write_layout,
-    write_toml,
-)
+from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, unique_repository
+from artifact_conformance.fixtures.traffic_probe import TokenAuth, TrafficProbe
+from tests.simulator_support import blob_file, offline_artifact, write_auth_file, write_layout, write_toml
 
 pytestmark = pytest.mark.registry
 
@@ -42,11 +36,11 @@ def config(tmp_path: Path, registry) -> Path:
                       pinned=["*pinned-by-config*"])
 
 
-def test_pull_list_status_mounts_rm_as_a_user_runs_them(tmp_path: Path, registry, config: Path) -> None:
-    entry = artifact(layer(b"weights", "weights.bin"), layer(b"tokenizer", "tokenizer.json"))
+def test_pull_list_status_mounts_rm_as_a_user_runs_them(tmp_path: Path, registry, config: Path,
+                                                         builder: ArtifactBuilder) -> None:
     repository = unique_repository("cli")
+    entry = builder.artifact(repository, "v1", [Layer(b"weights", "weights.bin"), Layer(b"tokenizer", "tokenizer.json")])
     reference = f"{registry.address}/{repository}:v1"
-    Pusher(registry.address).push(repository, entry, "v1")
     main_dir = tmp_path / "root" / "artifacts"
 
     pulled = json.loads(run("store", "--config", str(config), "--json", "pull", reference).stdout)
@@ -95,9 +89,9 @@ def repository_of(reference: str) -> str:
 
 def test_a_pull_satisfied_by_a_read_only_store_reports_skipped(tmp_path: Path, registry, config: Path,
                                                                 capsys: pytest.CaptureFixture) -> None:
-    entry = artifact()
+    entry = offline_artifact()
     reference = f"{registry.address}/{unique_repository('cli')}:v1"
-    write_layout(tmp_path / "ro", [(reference, entry)])
+    write_layout(tmp_path / "ro", (reference, entry))
     assert main(["store", "--config", str(config), "--json", "pull", reference]) == 0
     pulled = json.loads(capsys.readouterr().out)
     assert pulled["skipped"] is True and pulled["read_only"] is True and pulled["pinned"] is True
@@ -113,8 +107,7 @@ def test_a_pull_satisfied_by_a_read_only_store_reports_skipped(tmp_path: Path, r
 def test_store_warnings_go_to_stderr_once_each(tmp_path: Path, registry, capsys: pytest.CaptureFixture) -> None:
     missing = tmp_path / "missing-store"
     broken = tmp_path / "broken"
-    write_layout(broken, [("registry.example/a/b:v1", artifact()), ("registry.example/a/b:v2", artifact())],
-                 missing_blobs=[])
+    write_layout(broken, ("registry.example/a/b:v1", offline_artifact()), ("registry.example/a/b:v2", offline_artifact()))
     (broken / "artifacts" / "blobs" / "sha256").joinpath(
         json.loads((broken / "artifacts" / "index.json").read_text())["manifests"][0]["digest"].split(":")[1]).unlink()
     toml = write_toml(tmp_path / "crio.toml", tmp_path / "root", [missing, broken], [registry.address])
@@ -165,12 +158,11 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path, config: Path) -> No
     assert main(["--version"]) == 0
 
 
-def test_a_denied_pull_is_one_error_line_without_the_client_library_chatter(tmp_path: Path, registry) -> None:
-    from tests.simulator_helpers import RegistryProxy, TokenAuth, write_auth_file
-
+def test_a_denied_pull_is_one_error_line_without_the_client_library_chatter(tmp_path: Path, registry,
+                                                                           builder: ArtifactBuilder) -> None:
     repository = unique_repository("cli")
-    Pusher(registry.address).push(repository, artifact(), "v1")
-    with RegistryProxy(registry.address, token_auth=TokenAuth("robot", "right")) as front:
+    builder.artifact(repository, "v1")
+    with TrafficProbe(registry.address, registry.scheme, token_auth=TokenAuth("robot", "right")) as front:
         auth = write_auth_file(tmp_path / "auth.json", front.address, "robot", "wrong")
         toml = write_toml(tmp_path / "crio.toml", tmp_path / "root", [], [front.address], auth_file=auth)
         result = run("store", "--config", str(toml), "pull", f"{front.address}/{repository}:v1", check=1)
@@ -178,12 +170,12 @@ def test_a_denied_pull_is_one_error_line_without_the_client_library_chatter(tmp_
     assert result.stderr.startswith("artifact-conformance: error: ") and "401" in result.stderr
 
 
-def test_list_when_piped_is_one_whole_line_per_record_at_any_width(tmp_path: Path, registry, config: Path) -> None:
+def test_list_when_piped_is_one_whole_line_per_record_at_any_width(tmp_path: Path, registry, config: Path,
+                                                                  builder: ArtifactBuilder) -> None:
     long_name = unique_repository("a-repository-name-long-enough-to-wrap-any-eighty-column-table")
     entries = {}
     for tag in ("v1", "v2"):
-        entries[tag] = artifact(layer(tag.encode() * 100, "w.bin"))
-        Pusher(registry.address).push(long_name, entries[tag], tag)
+        entries[tag] = builder.artifact(long_name, tag, [Layer(tag.encode() * 100, "w.bin")])
         run("store", "--config", str(config), "pull", f"{registry.address}/{long_name}:{tag}")
     result = subprocess.run([str(CLI), "store", "--config", str(config), "list"], capture_output=True, text=True,
                             timeout=60, env={**os.environ, "COLUMNS": "80"})  # stdout is a pipe here
