@@ -17,20 +17,16 @@ from pathlib import Path
 import pytest
 
 from artifact_conformance.simulator import mediatypes as mt
-from tests.simulator_helpers import (
-    MODELPACK_CONFIG,
-    Blob,
-    Pusher,
-    artifact,
-    blob_file,
+from artifact_conformance.fixtures.artifacts import (
+    DOCKER_LAYER_TAR_GZIP,
+    DOCKER_MANIFEST,
+    ArtifactBuilder,
+    Layer,
+    PushedArtifact,
     host_platform,
-    image_index,
-    layer,
-    make_store,
-    other_platform,
-    unique_layer,
     unique_repository,
 )
+from tests.simulator_support import blob_file, make_store, other_platform
 
 SKOPEO = shutil.which("skopeo")
 pytestmark = [pytest.mark.registry, pytest.mark.skopeo,
@@ -49,44 +45,47 @@ def copy_to_layout(registry, repository: str, tag: str, store_path: Path, name: 
            f"oci:{store_path / 'artifacts'}:{name}")
 
 
+MODELPACK_CONFIG = "application/vnd.cnai.model.config.v1+json"
 SHAPES = {
-    "artifactType-empty-config": lambda: artifact(unique_layer("weights.bin")),
-    "modelpack-config-no-artifactType": lambda: artifact(
-        unique_layer("model.safetensors", modelpack=True),
-        config=Blob(b'{"descriptor": {"name": "llm"}}', MODELPACK_CONFIG), artifact_type=None),
-    "custom-config-and-artifactType": lambda: artifact(
-        unique_layer("weights.bin"), config=Blob(b'{"x": 1}', "application/vnd.example.config+json")),
-    "empty-config-no-artifactType": lambda: artifact(unique_layer("weights.bin"), artifact_type=None),
+    "artifactType-empty-config": dict(layers=[Layer(title="weights.bin")]),
+    "modelpack-config-no-artifactType": dict(
+        layers=[Layer(filepath_annotation="model.safetensors")],
+        config=b'{"descriptor": {"name": "llm"}}', config_media_type=MODELPACK_CONFIG, artifact_type=None),
+    "custom-config-and-artifactType": dict(
+        layers=[Layer(title="weights.bin")], config=b'{"x": 1}', config_media_type="application/vnd.example.config+json"),
+    "empty-config-no-artifactType": dict(layers=[Layer(title="weights.bin")], artifact_type=None),
 }
 
 
+def first_layer(entry: PushedArtifact) -> bytes:
+    return entry.blobs[entry.manifest["layers"][0]["digest"]]
+
+
 @pytest.mark.parametrize("shape", SHAPES)
-def test_a_layout_written_by_skopeo_is_a_read_only_store(tmp_path: Path, registry, shape: str) -> None:
-    entry = SHAPES[shape]()
+def test_a_layout_written_by_skopeo_is_a_read_only_store(tmp_path: Path, registry, builder: ArtifactBuilder,
+                                                         shape: str) -> None:
     repository = unique_repository("skopeo")
-    Pusher(registry.address).push(repository, entry, "v1")
+    entry = builder.artifact(repository, "v1", **SHAPES[shape])
     copy_to_layout(registry, repository, "v1", tmp_path / "ro", "v1")
     stored = json.loads((tmp_path / "ro" / "artifacts" / "index.json").read_text())["manifests"][0]
     assert stored["annotations"] == {mt.ANNOTATION_REF_NAME: "v1"}  # a bare tag: no usable name
-    assert blob_file(tmp_path / "ro" / "artifacts", entry.digest).read_bytes() == entry.raw
+    assert blob_file(tmp_path / "ro" / "artifacts", entry.digest).read_bytes() == entry.manifest_bytes
 
     store = make_store(tmp_path, [tmp_path / "ro"])
 
     [record] = store.list()
     assert (record.id, record.repo_tags, record.repo_digests, record.ref_name) == (entry.id, [], [], "v1")
-    assert record.size == entry.layer_size and record.pinned and record.read_only
+    assert record.size == entry.size and record.pinned and record.read_only
     assert store.status(entry.id[:12]).id == entry.id
     [mount] = store.mount_paths(entry.id)
-    assert Path(mount.path).read_bytes() == entry.blobs[1].data
+    assert Path(mount.path).read_bytes() == first_layer(entry)
     assert Path(mount.path).is_relative_to(tmp_path / "ro" / "artifacts")
 
 
-def test_several_bare_tags_in_one_skopeo_layout_are_each_listed(tmp_path: Path, registry) -> None:
-    first, second = artifact(), artifact()
+def test_several_bare_tags_in_one_skopeo_layout_are_each_listed(tmp_path: Path, registry,
+                                                                builder: ArtifactBuilder) -> None:
     repository = unique_repository("skopeo")
-    pusher = Pusher(registry.address)
-    pusher.push(repository, first, "v1")
-    pusher.push(repository, second, "v2")
+    first, second = builder.artifact(repository, "v1"), builder.artifact(repository, "v2")
     copy_to_layout(registry, repository, "v1", tmp_path / "ro", "v1")
     copy_to_layout(registry, repository, "v2", tmp_path / "ro", "v2")
     store = make_store(tmp_path, [tmp_path / "ro"])
@@ -95,11 +94,11 @@ def test_several_bare_tags_in_one_skopeo_layout_are_each_listed(tmp_path: Path, 
 
 
 def test_skopeo_copies_the_host_instance_of_an_index_and_the_simulator_resolves_a_whole_index(
-        tmp_path: Path, registry) -> None:
-    mine, theirs = artifact(unique_layer("host.bin")), artifact(unique_layer("other.bin"))
-    index = image_index((theirs, other_platform()), (mine, host_platform()))
+        tmp_path: Path, registry, builder: ArtifactBuilder) -> None:
     repository = unique_repository("skopeo")
-    Pusher(registry.address).push(repository, index, "multi")
+    index = builder.index(repository, "multi", {other_platform(): [Layer(title="other.bin")],
+                                                host_platform(): [Layer(title="host.bin")]})
+    mine = index.for_platform(*host_platform())
     copy_to_layout(registry, repository, "multi", tmp_path / "single", "multi")
     copy_to_layout(registry, repository, "multi", tmp_path / "all", "multi", "--all")
 
@@ -110,40 +109,38 @@ def test_skopeo_copies_the_host_instance_of_an_index_and_the_simulator_resolves_
         assert [m.name for m in store.mount_paths(mine.id)] == ["host.bin"]
 
 
-def test_a_docker_v2_artifact_kept_by_preserve_digests_is_read(tmp_path: Path, registry) -> None:
-    entry = artifact(layer(b"docker-typed layer", "weights.bin", media_type="application/vnd.docker.image.rootfs.diff.tar.gzip"),
-                     config=Blob(b'{"x": 1}', "application/vnd.example.config+json"), media_type=mt.DOCKER_MANIFEST,
-                     artifact_type=None)
+def test_a_docker_v2_artifact_kept_by_preserve_digests_is_read(tmp_path: Path, registry,
+                                                               builder: ArtifactBuilder) -> None:
     repository = unique_repository("skopeo")
-    Pusher(registry.address).push(repository, entry, "v1")
+    entry = builder.artifact(repository, "v1", [Layer(b"docker-typed layer", "weights.bin", media_type=DOCKER_LAYER_TAR_GZIP)],
+                             config=b'{"x": 1}', config_media_type="application/vnd.example.config+json",
+                             media_type=DOCKER_MANIFEST, artifact_type=None)
     copy_to_layout(registry, repository, "v1", tmp_path / "ro", "v1", "--preserve-digests")
     [record] = make_store(tmp_path, [tmp_path / "ro"]).list()
     assert (record.id, record.media_type) == (entry.id, mt.DOCKER_MANIFEST)
 
 
-def test_a_skopeo_layout_named_with_full_references_satisfies_pulls(tmp_path: Path, registry) -> None:
-    entry = artifact()
+def test_a_skopeo_layout_named_with_full_references_satisfies_pulls(tmp_path: Path, registry,
+                                                                   builder: ArtifactBuilder) -> None:
     repository = unique_repository("skopeo")
+    entry = builder.artifact(repository, "v1")
     reference = f"{registry.address}/{repository}:v1"
-    Pusher(registry.address).push(repository, entry, "v1")
     copy_to_layout(registry, repository, "v1", tmp_path / "ro", reference)
     store = make_store(tmp_path, [tmp_path / "ro"], [registry.address])
     result = store.pull(reference)
     assert result.skipped and result.record.repo_tags == [reference] and result.record.id == entry.id
 
 
-def test_skopeo_reads_the_main_store_by_full_reference(tmp_path: Path, registry) -> None:
-    entries = {tag: artifact(unique_layer(f"{tag}.bin")) for tag in ("v1", "v2")}
+def test_skopeo_reads_the_main_store_by_full_reference(tmp_path: Path, registry, builder: ArtifactBuilder) -> None:
     repository = unique_repository("skopeo")
-    for tag, entry in entries.items():
-        Pusher(registry.address).push(repository, entry, tag)
+    entries = {tag: builder.artifact(repository, tag, [Layer(title=f"{tag}.bin")]) for tag in ("v1", "v2")}
     store = make_store(tmp_path, [], [registry.address])
     for tag in entries:
         store.pull(f"{registry.address}/{repository}:{tag}")
 
     for tag, entry in entries.items():
         raw = skopeo("inspect", "--raw", f"oci:{store.main.directory}:{registry.address}/{repository}:{tag}").stdout
-        assert raw == entry.raw  # the exact bytes: digests preserved
+        assert raw == entry.manifest_bytes  # the exact bytes: digests preserved
 
     # And skopeo copies out of it into a layout another node serves read-only.
     reference = f"{registry.address}/{repository}:v2"
