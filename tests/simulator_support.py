@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import tomli_w
@@ -135,17 +135,36 @@ class _FrozenStat:
 
 
 # -- artifacts that live only in a layout -------------------------------------------
+OFFLINE = ArtifactBuilder.offline("registry.example")
+
+
 def offline_artifact(*layers: Layer, **options) -> PushedArtifact:
     """An artifact built by the harness and pushed nowhere (for a layout written
     by hand); with no layers, one random file named model.bin."""
-    return ArtifactBuilder.offline("registry.example").artifact(
-        unique_repository("sim"), None, list(layers) if layers else None, **options)
+    return OFFLINE.artifact(unique_repository("sim"), None, list(layers) if layers else None, **options)
+
+
+def offline_image(docker: bool = False) -> PushedArtifact:
+    """A runnable container image, pushed nowhere."""
+    return OFFLINE.container_image(unique_repository("sim"), None, docker_media_types=docker)
+
+
+def offline_index(platforms: Mapping[tuple[str, str], PushedArtifact]) -> PushedArtifact:
+    """An image index over these (os, architecture) instances, pushed nowhere."""
+    return OFFLINE.index(unique_repository("sim"), None, platforms)
 
 
 def write_layout(store_path: Path, *entries: tuple[str | None, PushedArtifact]) -> ReadOnlyStore:
     """The harness's read-only store at ``store_path``, each artifact listed under
-    its ref name (None: unnamed)."""
+    its ref name (None: unnamed), in this order, a name given twice listed twice."""
     store = ReadOnlyStore(store_path)
     for name, artifact in entries:
-        store.add(artifact, name=name)
+        store.add(artifact, name=name, replace_name=False)
     return store
+
+
+def write_index(layout: Path, document: dict | bytes) -> None:
+    """Replace a layout's index.json (by rename) with ``document``, however wrong."""
+    raw = document if isinstance(document, bytes) else json.dumps(document).encode()
+    (Path(layout) / ".index.json.tmp").write_bytes(raw)
+    (Path(layout) / ".index.json.tmp").replace(Path(layout) / "index.json")

@@ -17,18 +17,16 @@ from hypothesis import strategies as st
 from artifact_conformance.simulator import layout as layout_module
 from artifact_conformance.simulator.errors import CorruptStoreError, NotFoundError
 from artifact_conformance.simulator.layout import LayoutReader
-from tests.simulator_helpers import (
-    artifact,
-    blob_file,
-    container_image,
+from artifact_conformance.fixtures.artifacts import Layer, host_platform
+from artifact_conformance.fixtures.store_populators import ReadOnlyStore
+from tests.simulator_support import (
     FrozenTimestamps,
+    blob_file,
     fingerprint,
-    host_platform,
-    image_index,
-    layer,
-    make_read_only,
     make_store,
-    make_writable,
+    offline_artifact,
+    offline_image,
+    offline_index,
     other_platform,
     write_index,
     write_layout,
@@ -39,8 +37,8 @@ LLM = "registry.example/models/llm"
 
 # -- names --------------------------------------------------------------------------
 def test_bare_tag_names_are_listed_unnamed_and_distinguishable_by_id(tmp_path: Path) -> None:
-    first, second, named = artifact(), artifact(), artifact()
-    write_layout(tmp_path / "ro", [("v1", first), ("v2", second), (f"{LLM}:v1", named)])
+    first, second, named = offline_artifact(), offline_artifact(), offline_artifact()
+    write_layout(tmp_path / "ro", ("v1", first), ("v2", second), (f"{LLM}:v1", named))
     store = make_store(tmp_path, [tmp_path / "ro"])
 
     records = {r.id: r for r in store.list()}
@@ -49,7 +47,7 @@ def test_bare_tag_names_are_listed_unnamed_and_distinguishable_by_id(tmp_path: P
         record = records[unnamed.id]
         assert record.repo_tags == [] and record.repo_digests == []
         assert record.ref_name == bare
-        assert record.size == unnamed.layer_size
+        assert record.size == unnamed.size
         assert record.pinned  # from a read-only store
         assert store.status(unnamed.id).digest == unnamed.digest
     assert records[named.id].repo_tags == [f"{LLM}:v1"]
@@ -59,30 +57,30 @@ def test_bare_tag_names_are_listed_unnamed_and_distinguishable_by_id(tmp_path: P
 
 
 def test_entries_without_a_usable_name_are_each_listed(tmp_path: Path) -> None:
-    unnamed = [artifact() for _ in range(4)]
-    write_layout(tmp_path / "ro", [(None, unnamed[0]), (LLM, unnamed[1]), ("not a ref", unnamed[2]), ("", unnamed[3])])
+    unnamed = [offline_artifact() for _ in range(4)]
+    write_layout(tmp_path / "ro", (None, unnamed[0]), (LLM, unnamed[1]), ("not a ref", unnamed[2]), ("", unnamed[3]))
     store = make_store(tmp_path, [tmp_path / "ro"])
     assert sorted(r.id for r in store.list()) == sorted(a.id for a in unnamed)
     assert all(r.repo_tags == [] for r in store.list())
 
 
 def test_the_same_unnamed_artifact_twice_in_one_store_is_listed_once(tmp_path: Path) -> None:
-    shared = artifact()
-    write_layout(tmp_path / "ro", [("v1", shared), ("latest", shared)])
+    shared = offline_artifact()
+    write_layout(tmp_path / "ro", ("v1", shared), ("latest", shared))
     assert [r.id for r in make_store(tmp_path, [tmp_path / "ro"]).list()] == [shared.id]
 
 
 def test_size_is_the_sum_of_layer_sizes_without_the_config(tmp_path: Path) -> None:
-    config = layer(b"x" * 1000, media_type="application/vnd.cnai.model.config.v1+json")
-    entry = artifact(layer(b"a" * 10, "a"), layer(b"b" * 32, "b"), config=config)
-    write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry)])
+    entry = offline_artifact(Layer(b"a" * 10, "a"), Layer(b"b" * 32, "b"), config=b"x" * 1000,
+                             config_media_type="application/vnd.cnai.model.config.v1+json")
+    write_layout(tmp_path / "ro", (f"{LLM}:v1", entry))
     assert make_store(tmp_path, [tmp_path / "ro"]).status(f"{LLM}:v1").size == 42
 
 
 def test_container_images_in_a_read_only_store_are_not_artifacts(tmp_path: Path) -> None:
-    entry = artifact()
-    write_layout(tmp_path / "ro", [(f"{LLM}:image", container_image()), (f"{LLM}:docker", container_image(docker=True)),
-                                   (f"{LLM}:v1", entry)])
+    entry = offline_artifact()
+    write_layout(tmp_path / "ro", (f"{LLM}:image", offline_image()), (f"{LLM}:docker", offline_image(docker=True)),
+                                   (f"{LLM}:v1", entry))
     store = make_store(tmp_path, [tmp_path / "ro"])
     assert [r.id for r in store.list()] == [entry.id]
     with pytest.raises(NotFoundError):
@@ -90,21 +88,21 @@ def test_container_images_in_a_read_only_store_are_not_artifacts(tmp_path: Path)
 
 
 def test_an_index_in_a_read_only_store_resolves_to_the_host_platform(tmp_path: Path) -> None:
-    mine, theirs = artifact(), artifact()
-    index = image_index((theirs, other_platform()), (mine, host_platform()))
-    write_layout(tmp_path / "ro", [(f"{LLM}:multi", index)])
+    mine, theirs = offline_artifact(), offline_artifact()
+    index = offline_index({other_platform(): theirs, host_platform(): mine})
+    write_layout(tmp_path / "ro", (f"{LLM}:multi", index))
     store = make_store(tmp_path, [tmp_path / "ro"])
     record = store.status(f"{LLM}:multi")
-    assert record.id == mine.id and record.size == mine.layer_size
-    assert [m.digest for m in store.mount_paths(f"{LLM}:multi")] == [mine.document["layers"][0]["digest"]]
+    assert record.id == mine.id and record.size == mine.size
+    assert [m.digest for m in store.mount_paths(f"{LLM}:multi")] == [mine.manifest["layers"][0]["digest"]]
 
 
 def test_an_index_without_an_instance_for_the_host_hides_only_that_entry(tmp_path: Path) -> None:
-    entry = artifact()
-    write_layout(tmp_path / "ro", [(f"{LLM}:foreign", image_index((artifact(), other_platform()))), (f"{LLM}:v1", entry)])
+    entry = offline_artifact()
+    write_layout(tmp_path / "ro", (f"{LLM}:foreign", offline_index({other_platform(): offline_artifact()})), (f"{LLM}:v1", entry))
     store = make_store(tmp_path, [tmp_path / "ro"])
     assert [r.id for r in store.list()] == [entry.id]
-    assert any(host_platform() in w and "entry 0" in w for w in store.warnings.all())
+    assert any("/".join(host_platform()) in w and "entry 0" in w for w in store.warnings.all())
 
 
 # -- damage -------------------------------------------------------------------------
@@ -113,7 +111,7 @@ def _damage_missing_manifest(directory: Path, victim) -> None:
 
 
 def _damage_wrong_manifest_content(directory: Path, victim) -> None:
-    blob_file(directory, victim.digest).write_bytes(victim.raw.replace(b"schemaVersion", b"schemaversion"))
+    blob_file(directory, victim.digest).write_bytes(victim.manifest_bytes.replace(b"schemaVersion", b"schemaversion"))
 
 
 def _damage_manifest_not_json(directory: Path, victim) -> None:
@@ -143,10 +141,10 @@ def _damage_descriptor_not_an_object(directory: Path, victim) -> None:
     _damage_manifest_is_a_directory, _damage_descriptor, _damage_descriptor_not_an_object,
 ], ids=lambda f: f.__name__.removeprefix("_damage_"))
 def test_a_damaged_entry_hides_only_that_entry(tmp_path: Path, damage) -> None:
-    before, victim, after = artifact(), artifact(), artifact()
-    directory = write_layout(tmp_path / "ro", [(f"{LLM}:a", before), (f"{LLM}:victim", victim), (f"{LLM}:c", after)])
-    other = artifact()
-    write_layout(tmp_path / "ro2", [(f"{LLM}:other", other)])
+    before, victim, after = offline_artifact(), offline_artifact(), offline_artifact()
+    directory = write_layout(tmp_path / "ro", (f"{LLM}:a", before), (f"{LLM}:victim", victim), (f"{LLM}:c", after)).layout
+    other = offline_artifact()
+    write_layout(tmp_path / "ro2", (f"{LLM}:other", other))
     damage(directory, victim)
     store = make_store(tmp_path, [tmp_path / "ro", tmp_path / "ro2"])
     main_before = fingerprint(store.main.directory)
@@ -162,9 +160,9 @@ def test_a_damaged_entry_hides_only_that_entry(tmp_path: Path, damage) -> None:
 
 @pytest.mark.parametrize("content", [b"{", b"[]", b'{"manifests": {}}', b"\xff\xfe", b"null"])
 def test_a_corrupt_index_json_hides_only_that_store(tmp_path: Path, content: bytes) -> None:
-    first, second, fallback = artifact(), artifact(), artifact()
-    broken = write_layout(tmp_path / "broken", [(f"{LLM}:v1", first)])
-    write_layout(tmp_path / "fine", [(f"{LLM}:v2", second), (f"{LLM}:v1", fallback)])
+    first, second, fallback = offline_artifact(), offline_artifact(), offline_artifact()
+    broken = write_layout(tmp_path / "broken", (f"{LLM}:v1", first)).layout
+    write_layout(tmp_path / "fine", (f"{LLM}:v2", second), (f"{LLM}:v1", fallback))
     (broken / "index.json").write_bytes(content)
     store = make_store(tmp_path, [tmp_path / "broken", tmp_path / "fine"])
     main_before = fingerprint(store.main.directory)
@@ -177,8 +175,8 @@ def test_a_corrupt_index_json_hides_only_that_store(tmp_path: Path, content: byt
 
 
 def test_a_store_that_heals_is_served_again(tmp_path: Path) -> None:
-    entry = artifact()
-    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry)])
+    entry = offline_artifact()
+    directory = write_layout(tmp_path / "ro", (f"{LLM}:v1", entry)).layout
     good = (directory / "index.json").read_bytes()
     (directory / "index.json").write_bytes(b"garbage")
     store = make_store(tmp_path, [tmp_path / "ro"])
@@ -189,12 +187,12 @@ def test_a_store_that_heals_is_served_again(tmp_path: Path) -> None:
 
 # -- read-only ----------------------------------------------------------------------
 def test_no_operation_writes_to_a_read_only_store(tmp_path: Path) -> None:
-    entry = artifact(layer(b"weights", "weights.bin"), layer(b"tok", "tokenizer.json"))
-    unnamed = artifact()
-    write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry), ("v0", unnamed)])
+    entry = offline_artifact(Layer(b"weights", "weights.bin"), Layer(b"tok", "tokenizer.json"))
+    unnamed = offline_artifact()
+    write_layout(tmp_path / "ro", (f"{LLM}:v1", entry), ("v0", unnamed))
     (tmp_path / "ro2").mkdir()  # not a layout: must not become one
-    make_read_only(tmp_path / "ro")
-    make_read_only(tmp_path / "ro2")
+    ReadOnlyStore(tmp_path / "ro").make_unwritable()
+    ReadOnlyStore(tmp_path / "ro2").make_unwritable()
     try:
         before = fingerprint(tmp_path / "ro"), fingerprint(tmp_path / "ro2")
 
@@ -219,8 +217,8 @@ def test_no_operation_writes_to_a_read_only_store(tmp_path: Path) -> None:
         assert {r.id for r in store.list()} == {entry.id, unnamed.id}
         unchanged()
     finally:
-        make_writable(tmp_path / "ro")
-        make_writable(tmp_path / "ro2")
+        ReadOnlyStore(tmp_path / "ro").make_writable()
+        ReadOnlyStore(tmp_path / "ro2").make_writable()
 
 
 # -- caching ------------------------------------------------------------------------
@@ -238,8 +236,8 @@ def parse_counter(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def test_an_unchanged_store_is_parsed_once(tmp_path: Path, parse_counter: dict[str, int]) -> None:
-    entries = [artifact() for _ in range(3)]
-    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v{i}", a) for i, a in enumerate(entries)])
+    entries = [offline_artifact() for _ in range(3)]
+    directory = write_layout(tmp_path / "ro", *((f"{LLM}:v{i}", a) for i, a in enumerate(entries))).layout
     store = make_store(tmp_path, [tmp_path / "ro"])
     for _ in range(20):
         store.status(f"{LLM}:v2")
@@ -253,8 +251,8 @@ def test_a_settled_store_costs_one_stat_per_look_up(tmp_path: Path, monkeypatch:
     reads = []
     original = LayoutReader._read_index_bytes
     monkeypatch.setattr(LayoutReader, "_read_index_bytes", lambda self: reads.append(self.directory) or original(self))
-    entry = artifact()
-    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry)])
+    entry = offline_artifact()
+    directory = write_layout(tmp_path / "ro", (f"{LLM}:v1", entry)).layout
     store = make_store(tmp_path, [tmp_path / "ro"])
     for _ in range(10):
         assert store.status(f"{LLM}:v1").id == entry.id
@@ -264,8 +262,8 @@ def test_a_settled_store_costs_one_stat_per_look_up(tmp_path: Path, monkeypatch:
 def test_a_recently_written_store_is_read_but_not_parsed_again(tmp_path: Path, parse_counter: dict[str, int],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(layout_module, "RACY_WINDOW_NS", 10**12)  # never settled
-    entry = artifact()
-    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", entry)])
+    entry = offline_artifact()
+    directory = write_layout(tmp_path / "ro", (f"{LLM}:v1", entry)).layout
     store = make_store(tmp_path, [tmp_path / "ro"])
     for _ in range(10):
         assert store.status(f"{LLM}:v1").id == entry.id
@@ -273,8 +271,8 @@ def test_a_recently_written_store_is_read_but_not_parsed_again(tmp_path: Path, p
 
 
 def test_a_store_rewritten_by_another_process_is_seen_at_once(tmp_path: Path, parse_counter: dict[str, int]) -> None:
-    old, new = artifact(), artifact()
-    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", old), (f"{LLM}:v2", new)])
+    old, new = offline_artifact(), offline_artifact()
+    directory = write_layout(tmp_path / "ro", (f"{LLM}:v1", old), (f"{LLM}:v2", new)).layout
     store = make_store(tmp_path, [tmp_path / "ro"])
     assert store.status(f"{LLM}:v1").id == old.id
 
@@ -292,16 +290,16 @@ def test_a_store_rewritten_by_another_process_is_seen_at_once(tmp_path: Path, pa
     assert parse_counter[str(directory)] == 2
 
     # ...and replaces it by rename with a third artifact added.
-    third = artifact()
-    write_layout(tmp_path / "ro", [(f"{LLM}:v1", old), (f"{LLM}:v2", new), (f"{LLM}:v3", third)])
+    third = offline_artifact()
+    ReadOnlyStore(tmp_path / "ro").add(third, name=f"{LLM}:v3")
     assert store.status(f"{LLM}:v3").id == third.id
 
 
 def test_a_same_size_rewrite_is_seen_even_when_timestamps_do_not_move(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(layout_module, "os", FrozenTimestamps())
-    old, new = artifact(), artifact()
-    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v1", old), (f"{LLM}:v2", new)])
+    old, new = offline_artifact(), offline_artifact()
+    directory = write_layout(tmp_path / "ro", (f"{LLM}:v1", old), (f"{LLM}:v2", new)).layout
     store = make_store(tmp_path, [tmp_path / "ro"])
     assert store.status(f"{LLM}:v1").id == old.id
     index = (directory / "index.json").read_text()
@@ -332,16 +330,17 @@ def test_hand_written_layouts_read_back_as_written(specs) -> None:
     with tempfile.TemporaryDirectory() as workdir:
         entries = []
         for name, layers in specs:
-            manifest = artifact(*(layer(data, title, modelpack=modelpack) for data, title, modelpack in layers))
+            manifest = offline_artifact(*(Layer(data, filepath_annotation=title) if modelpack else Layer(data, title)
+                                          for data, title, modelpack in layers))
             entries.append((name, manifest))
-        directory = write_layout(Path(workdir) / "ro", entries)
+        directory = write_layout(Path(workdir) / "ro", *entries).layout
         snapshot = LayoutReader(directory).snapshot()
 
         assert [(e.ref_name, e.digest) for e in snapshot.entries] == [(n if isinstance(n, str) else None, m.digest)
                                                                       for n, m in entries]
         for entry, (name, manifest) in zip(snapshot.entries, entries):
-            assert entry.size == manifest.layer_size
-            assert entry.layers == manifest.document["layers"]
+            assert entry.size == manifest.size
+            assert entry.layers == manifest.manifest["layers"]
             full_name = name is not None and name.startswith("registry.example:5000/")
             assert (str(entry.reference) if entry.reference else None) == (name if full_name else None)
 
@@ -357,9 +356,11 @@ def test_hand_written_layouts_read_back_as_written(specs) -> None:
 
 
 def test_reading_a_store_with_damaged_blobs_never_raises_from_list(tmp_path: Path) -> None:
-    entries = [artifact() for _ in range(5)]
-    directory = write_layout(tmp_path / "ro", [(f"{LLM}:v{i}", a) for i, a in enumerate(entries)],
-                             missing_blobs=[entries[2].digest, entries[4].digest])
+    entries = [offline_artifact() for _ in range(5)]
+    store = write_layout(tmp_path / "ro", *((f"{LLM}:v{i}", a) for i, a in enumerate(entries)))
+    store.remove_blob(entries[2].digest)
+    store.remove_blob(entries[4].digest)
+    directory = store.layout
     reader = LayoutReader(directory)
     assert [e.digest for e in reader.snapshot().entries] == [entries[0].digest, entries[1].digest, entries[3].digest]
     assert len(reader.snapshot().warnings) == 2
