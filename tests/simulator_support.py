@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import socket
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -168,3 +169,10 @@ def write_index(layout: Path, document: dict | bytes) -> None:
     raw = document if isinstance(document, bytes) else json.dumps(document).encode()
     (Path(layout) / ".index.json.tmp").write_bytes(raw)
     (Path(layout) / ".index.json.tmp").replace(Path(layout) / "index.json")
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (a registry that is gone)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -4,6 +4,7 @@ faults.store-contained, readonly.never-written)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,22 +17,15 @@ from artifact_conformance.simulator.errors import (
     RegistryError,
 )
 from artifact_conformance.simulator.registry_client import Credentials
-from tests.simulator_helpers import (
-    Fault,
-    Pusher,
-    RegistryProxy,
-    TokenAuth,
-    artifact,
-    basic_auth_registry,
+from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, canonical_json, random_content, unique_repository
+from artifact_conformance.fixtures.registry import registry_process
+from artifact_conformance.fixtures.traffic_probe import Fault, TokenAuth, TrafficProbe
+from tests.simulator_support import (
     blob_file,
-    encode,
     files_under,
     fingerprint,
-    make_read_only,
     make_store,
-    make_writable,
-    unique_layer,
-    unique_repository,
+    offline_artifact,
     unused_port,
     write_auth_file,
     write_layout,
@@ -40,18 +34,21 @@ from tests.simulator_helpers import (
 pytestmark = pytest.mark.registry
 
 
+SECOND_LAYER_SIZE = 4096
+
+
 @pytest.fixture
 def proxy(registry):
-    with RegistryProxy(registry.address) as running:
+    with TrafficProbe(registry.address, registry.scheme) as running:
         yield running
 
 
 @pytest.fixture
-def pushed(registry):
+def pushed(builder: ArtifactBuilder):
     """An artifact with two layers (the second fails in the fault cases) pushed to the real registry."""
-    entry = artifact(unique_layer("first.bin", 2048), unique_layer("second.bin", 4096))
     repository = unique_repository("fault")
-    Pusher(registry.address).push(repository, entry, "v1")
+    entry = builder.artifact(repository, "v1", [Layer(random_content(2048), "first.bin"),
+                                                Layer(random_content(SECOND_LAYER_SIZE), "second.bin")])
     return repository, entry
 
 
@@ -62,30 +59,35 @@ def assert_contained(store, before: dict) -> None:
 
 
 def second_layer(entry) -> str:
-    return entry.document["layers"][1]["digest"]
+    return entry.manifest["layers"][1]["digest"]
+
+
+def at(path: str) -> str:
+    """A fault pattern for paths containing ``path``."""
+    return re.escape(path)
 
 
 @pytest.fixture
-def populated(tmp_path: Path, proxy: RegistryProxy):
+def populated(tmp_path: Path, proxy: TrafficProbe, builder: ArtifactBuilder):
     """A store that already holds one artifact, so "unchanged" has something to protect."""
-    entry = artifact()
     repository = unique_repository("present")
-    Pusher(proxy.upstream).push(repository, entry, "v1")
+    builder.artifact(repository, "v1")
     store = make_store(tmp_path, [], [proxy.address])
     store.pull(f"{proxy.address}/{repository}:v1")
     return store
 
 
 @pytest.mark.parametrize("fault, error, named", [
-    (lambda entry: Fault(second_layer(entry), "status", 404), NotFoundError, "404"),
-    (lambda entry: Fault(second_layer(entry), "status", 500), RegistryError, "500"),
-    (lambda entry: Fault(second_layer(entry), "corrupt"), DigestMismatchError, "content has digest"),
-    (lambda entry: Fault(second_layer(entry), "cut"), RegistryError, "cut the connection in the middle of"),
-    (lambda entry: Fault(second_layer(entry), "body", body=b"short"), DigestMismatchError, "descriptor declares"),
+    (lambda entry: Fault.answer(404, at(second_layer(entry)), times=None), NotFoundError, "404"),
+    (lambda entry: Fault.answer(500, at(second_layer(entry)), times=None), RegistryError, "500"),
+    (lambda entry: Fault.corrupt(at(second_layer(entry)), times=None), DigestMismatchError, "content has digest"),
+    (lambda entry: Fault.cut(SECOND_LAYER_SIZE // 2, at(second_layer(entry)), times=None), RegistryError,
+     "cut the connection in the middle of"),
+    (lambda entry: Fault.serve(b"short", at(second_layer(entry)), times=None), DigestMismatchError, "descriptor declares"),
 ], ids=["blob-404", "blob-500", "bad-digest", "cut-mid-blob", "wrong-size"])
 def test_a_failing_blob_leaves_the_main_store_as_it_was(populated, proxy, pushed, fault, error, named) -> None:
     repository, entry = pushed
-    proxy.add_fault(fault(entry))
+    proxy.inject(fault(entry))
     before = fingerprint(populated.main.directory)
 
     with pytest.raises(error) as raised:
@@ -96,16 +98,16 @@ def test_a_failing_blob_leaves_the_main_store_as_it_was(populated, proxy, pushed
     assert_contained(populated, before)
     assert entry.id not in {r.id for r in populated.list()}
     # The first layer was fetched but must not have been moved in.
-    assert not blob_file(populated.main.directory, entry.document["layers"][0]["digest"]).exists()
+    assert not blob_file(populated.main.directory, entry.manifest["layers"][0]["digest"]).exists()
 
-    proxy.faults.clear()  # and once the registry behaves, the same pull works
+    proxy.clear_faults()  # and once the registry behaves, the same pull works
     assert populated.pull(f"{proxy.address}/{repository}:v1").record.id == entry.id
 
 
 @pytest.mark.parametrize("status", [500, 404, 401])
 def test_a_failing_manifest_request_names_the_reference(populated, proxy, pushed, status) -> None:
     repository, entry = pushed
-    proxy.add_fault(Fault(f"/{repository}/manifests/", "status", status))
+    proxy.inject(Fault.answer(status, at(f"/{repository}/manifests/"), times=None))
     before = fingerprint(populated.main.directory)
     with pytest.raises(ArtifactStoreError) as raised:
         populated.pull(f"{proxy.address}/{repository}:v1")
@@ -115,7 +117,7 @@ def test_a_failing_manifest_request_names_the_reference(populated, proxy, pushed
 
 def test_a_manifest_that_does_not_match_the_requested_digest_is_refused(populated, proxy, pushed) -> None:
     repository, entry = pushed
-    proxy.add_fault(Fault(f"/manifests/{entry.digest}", "corrupt"))
+    proxy.inject(Fault.corrupt(at(f"/manifests/{entry.digest}"), times=None))
     before = fingerprint(populated.main.directory)
     with pytest.raises(DigestMismatchError, match=entry.digest):
         populated.pull(f"{proxy.address}/{repository}@{entry.digest}")
@@ -124,11 +126,11 @@ def test_a_manifest_that_does_not_match_the_requested_digest_is_refused(populate
 
 def test_a_manifest_naming_a_layer_the_registry_lacks_names_that_layer(populated, proxy, pushed) -> None:
     repository, entry = pushed
-    document = entry.document
+    document = json.loads(entry.manifest_bytes)
     ghost = "sha256:" + "e" * 64
     document["layers"][1]["digest"] = ghost
-    proxy.add_fault(Fault(f"/{repository}/manifests/v1", "body", body=encode(document),
-                          content_type="application/vnd.oci.image.manifest.v1+json"))
+    proxy.inject(Fault.serve(canonical_json(document), at(f"/{repository}/manifests/v1"), times=None,
+                             content_type="application/vnd.oci.image.manifest.v1+json"))
     before = fingerprint(populated.main.directory)
     with pytest.raises(NotFoundError, match=ghost):
         populated.pull(f"{proxy.address}/{repository}:v1")
@@ -137,7 +139,7 @@ def test_a_manifest_naming_a_layer_the_registry_lacks_names_that_layer(populated
 
 def test_a_manifest_that_is_not_json_is_an_error_naming_the_reference(populated, proxy, pushed) -> None:
     repository, _ = pushed
-    proxy.add_fault(Fault(f"/{repository}/manifests/v1", "body", body=b"<html>oops</html>"))
+    proxy.inject(Fault.serve(b"<html>oops</html>", at(f"/{repository}/manifests/v1"), times=None))
     before = fingerprint(populated.main.directory)
     with pytest.raises(RegistryError, match=f"{repository}:v1.*not valid JSON"):
         populated.pull(f"{proxy.address}/{repository}:v1")
@@ -155,46 +157,49 @@ def test_an_unreachable_registry_is_an_error_naming_it(tmp_path: Path) -> None:
 
 def test_faults_leave_read_only_stores_untouched(tmp_path: Path, proxy, pushed) -> None:
     repository, entry = pushed
-    write_layout(tmp_path / "ro", [(f"{proxy.address}/{repository}:other", artifact())])
-    make_read_only(tmp_path / "ro")
+    read_only = write_layout(tmp_path / "ro", (f"{proxy.address}/{repository}:other", offline_artifact()))
+    read_only.make_unwritable()
     try:
         before = fingerprint(tmp_path / "ro")
         store = make_store(tmp_path, [tmp_path / "ro"], [proxy.address])
-        proxy.add_fault(Fault(second_layer(entry), "cut"))
+        proxy.inject(Fault.cut(SECOND_LAYER_SIZE // 2, at(second_layer(entry)), times=None))
         with pytest.raises(ArtifactStoreError):
             store.pull(f"{proxy.address}/{repository}:v1")
-        proxy.faults.clear()
+        proxy.clear_faults()
         store.pull(f"{proxy.address}/{repository}:v1")
         store.remove(f"{proxy.address}/{repository}:v1")
         assert fingerprint(tmp_path / "ro") == before
     finally:
-        make_writable(tmp_path / "ro")
+        read_only.make_writable()
 
 
 # -- credentials --------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def basic_registry():
-    with basic_auth_registry("puller", "s3cret-pass") as address:
-        yield address
+    with registry_process(basic_auth=("puller", "s3cret-pass")) as endpoint:
+        yield endpoint.address
+
+
+def push_with_credentials(address: str, repository: str):
+    with ArtifactBuilder(address, address, credentials=("puller", "s3cret-pass")) as builder:
+        return builder.artifact(repository, "v1")
 
 
 def test_basic_auth_credentials_come_from_the_global_auth_file(tmp_path: Path, basic_registry: str) -> None:
-    entry = artifact()
     repository = unique_repository("basic")
-    Pusher(basic_registry, auth=("puller", "s3cret-pass")).push(repository, entry, "v1")
+    entry = push_with_credentials(basic_registry, repository)
     auth_file = write_auth_file(tmp_path / "auth.json", basic_registry, "puller", "s3cret-pass")
 
     store = make_store(tmp_path, [], [basic_registry], auth_file=auth_file)
     record = store.pull(f"{basic_registry}/{repository}:v1").record
 
     assert record.id == entry.id
-    assert blob_file(store.main.directory, entry.digest).read_bytes() == entry.raw
+    assert blob_file(store.main.directory, entry.digest).read_bytes() == entry.manifest_bytes
 
 
 def test_basic_auth_with_wrong_or_no_credentials_is_denied_and_changes_nothing(tmp_path: Path, basic_registry: str) -> None:
-    entry = artifact()
     repository = unique_repository("basic")
-    Pusher(basic_registry, auth=("puller", "s3cret-pass")).push(repository, entry, "v1")
+    entry = push_with_credentials(basic_registry, repository)
     wrong = write_auth_file(tmp_path / "wrong.json", basic_registry, "puller", "not-it")
     for store in (make_store(tmp_path / "none", [], [basic_registry]),
                   make_store(tmp_path / "wrong", [], [basic_registry], auth_file=wrong)):
@@ -214,28 +219,29 @@ def test_an_unreadable_auth_file_is_a_configuration_error_naming_it(tmp_path: Pa
         store.pull(f"{basic_registry}/{unique_repository()}:v1")
 
 
-def test_bearer_token_auth_is_negotiated_with_basic_credentials(tmp_path: Path, registry) -> None:
-    entry = artifact(unique_layer("a.bin"), unique_layer("b.bin"))
+def test_bearer_token_auth_is_negotiated_with_basic_credentials(tmp_path: Path, registry,
+                                                               builder: ArtifactBuilder) -> None:
     repository = unique_repository("token")
-    Pusher(registry.address).push(repository, entry, "v1")
+    entry = builder.artifact(repository, "v1", [Layer(title="a.bin"), Layer(title="b.bin")])
     auth = TokenAuth("robot", "t0ken-pass")
-    with RegistryProxy(registry.address, token_auth=auth) as front:
+    with TrafficProbe(registry.address, registry.scheme, token_auth=auth) as front:
         auth_file = write_auth_file(tmp_path / "auth.json", front.address, "robot", "t0ken-pass")
         store = make_store(tmp_path, [], [front.address], auth_file=auth_file)
 
         record = store.pull(f"{front.address}/{repository}:v1").record
 
         assert record.id == entry.id
-        token_requests = [p for p in front.paths() if p.startswith("/token")]
-        assert token_requests and f"repository%3A{repository.replace('/', '%2F')}%3Apull" in token_requests[0]
-        served = [(m, p, scheme) for m, p, scheme in front.requests if "/blobs/" in p and scheme == "Bearer"]
+        token_requests = [r for r in front.requests if r.path.startswith("/token")]
+        assert token_requests and f"repository%3A{repository.replace('/', '%2F')}%3Apull" in token_requests[0].query
+        served = [r for r in front.requests if r.kind == "blob" and r.auth_scheme == "Bearer"]
         assert len(served) == 3  # config and both layers, each with the token
 
 
-def test_bearer_token_auth_with_wrong_credentials_is_denied(tmp_path: Path, registry) -> None:
+def test_bearer_token_auth_with_wrong_credentials_is_denied(tmp_path: Path, registry,
+                                                           builder: ArtifactBuilder) -> None:
     repository = unique_repository("token")
-    Pusher(registry.address).push(repository, artifact(), "v1")
-    with RegistryProxy(registry.address, token_auth=TokenAuth("robot", "t0ken-pass")) as front:
+    builder.artifact(repository, "v1")
+    with TrafficProbe(registry.address, registry.scheme, token_auth=TokenAuth("robot", "t0ken-pass")) as front:
         auth_file = write_auth_file(tmp_path / "auth.json", front.address, "robot", "wrong")
         store = make_store(tmp_path, [], [front.address], auth_file=auth_file)
         before = fingerprint(store.main.directory)
@@ -245,9 +251,8 @@ def test_bearer_token_auth_with_wrong_credentials_is_denied(tmp_path: Path, regi
 
 
 def test_the_auth_file_is_matched_by_registry_host(tmp_path: Path, basic_registry: str) -> None:
-    entry = artifact()
     repository = unique_repository("basic")
-    Pusher(basic_registry, auth=("puller", "s3cret-pass")).push(repository, entry, "v1")
+    entry = push_with_credentials(basic_registry, repository)
     auth_file = tmp_path / "auth.json"
     auth_file.write_text(json.dumps({"auths": {
         "other.example:5000": {"auth": "d3Jvbmc6d3Jvbmc="},
