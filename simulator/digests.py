@@ -24,11 +24,6 @@ def sha256_bytes(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: str) -> str:
-    with open(path, "rb") as f:
-        return sha256_stream(f)
-
-
 def sha256_stream(source: BinaryIO) -> str:
     h = hashlib.sha256()
     while chunk := source.read(CHUNK):

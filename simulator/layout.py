@@ -165,17 +165,6 @@ class ArtifactEntry:
     def repository(self) -> str | None:
         return self.reference.repository if self.reference else None
 
-    def blob_digests(self) -> set[str]:
-        """Every blob this entry needs: manifest, config, layers (and its index)."""
-        digests = {self.digest}
-        if self.index_digest:
-            digests.add(self.index_digest)
-        config = self.manifest.get("config") or {}
-        if config.get("digest"):
-            digests.add(config["digest"])
-        digests.update(layer["digest"] for layer in self.layers if "digest" in layer)
-        return digests
-
 
 @dataclass(frozen=True)
 class Snapshot:

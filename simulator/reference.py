@@ -54,9 +54,6 @@ class Reference:
             return f"{self.repository}@{self.digest}"
         return f"{self.repository}:{self.tag}"
 
-    def with_digest(self, digest: str) -> "Reference":
-        return Reference(self.repository, None, digest)
-
 
 def _looks_like_domain(component: str) -> bool:
     return "." in component or ":" in component or component == "localhost"

@@ -1,5 +1,5 @@
 """Model-based testing: random sequences of operations against the system under
-test, every result checked against ``fixtures/contract_model.py``.
+test, every result checked against ``tests/contract_model.py``.
 
 The system is the one ``--sut`` selects (default: the reference simulator;
 ``--reference-store-class`` swaps in a broken variant), created and started
@@ -45,7 +45,7 @@ from hypothesis.stateful import (
 )
 
 from artifact_conformance.fixtures.artifacts import Layer, PushedArtifact, random_content, unique_repository
-from artifact_conformance.fixtures.contract_model import MAIN, Ambiguous, ContractModel
+from tests.contract_model import MAIN, Ambiguous, ContractModel
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
 from artifact_conformance.fixtures.sut import CONFIGURE, Artifact, NodeConfig, SutError, require
 

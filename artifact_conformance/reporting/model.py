@@ -251,36 +251,3 @@ class Tally:
     def applicable(self) -> int:
         """Scenarios that ran to a verdict (neither not applicable nor skipped)."""
         return self.passed + self.failing
-
-
-@dataclass
-class AreaRow:
-    area: str
-    feature: str
-    anchor: str
-    levels: dict[str, Tally]
-    all: Tally
-
-
-def area_rows(features: Iterable[FeatureView]) -> list[AreaRow]:
-    rows = []
-    for feature in features:
-        levels = {level: Tally() for level in LEVELS}
-        everything = Tally()
-        for scenario in feature.scenarios:
-            everything.add(scenario.outcome)
-            levels.setdefault(scenario.level or "required", Tally()).add(scenario.outcome)
-        rows.append(AreaRow(area=feature.area, feature=feature.name, anchor=feature.anchor, levels=levels, all=everything))
-    return rows
-
-
-def total_row(rows: Iterable[AreaRow]) -> AreaRow:
-    levels = {level: Tally() for level in LEVELS}
-    everything = Tally()
-    for row in rows:
-        for level, tally in row.levels.items():
-            for outcome, n in tally.counts.items():
-                levels.setdefault(level, Tally()).counts[outcome] = levels[level].counts.get(outcome, 0) + n
-        for outcome, n in row.all.counts.items():
-            everything.counts[outcome] = everything.counts.get(outcome, 0) + n
-    return AreaRow(area="all", feature="All areas", anchor="", levels=levels, all=everything)
