@@ -283,7 +283,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def _judge_and_report(document: dict[str, Any], args: argparse.Namespace, targets: dict[str, Path],
                       junit_tmp: Path | None, expectations, console, log_path: Path, arguments: list[str]) -> int:
-    from artifact_conformance.fixtures.results_plugin import write_atomically
+    from artifact_conformance.reporting.atomic_write import write_atomically
     from artifact_conformance.reporting.console import print_summary
     from artifact_conformance.reporting.html_report import render_report
     from artifact_conformance.reporting.model import features_from_results
@@ -326,7 +326,7 @@ def node_identity(given: str | None) -> dict[str, str]:
 
 def _user_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser, extra: list[str]) -> list[str]:
     """The run's selection and system-under-test options, as a person would type them (for the report)."""
-    from artifact_conformance.fixtures.results_plugin import redact
+    from artifact_conformance.reporting.redaction import redact
 
     words = ["run", f"--profile={args.profile}"]
     for flag, value in (("--tags", args.tags), ("-k", args.keyword), ("-n", args.workers), ("--expect", args.expect)):
