@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import logging
 import sys
 from collections.abc import Sequence
@@ -37,11 +36,7 @@ LOGGER = "artifact_conformance"
 QUIET_UNLESS_VERBOSE = ("oras",)
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; ``argv`` tells which subcommand is wanted, so that a module
-    whose options are costly to build (``run`` imports every suite plugin to
-    mirror its options) builds them only when it is the one being run. Without
-    ``argv`` every subcommand is built in full."""
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Conformance suite and reference simulator for read-only OCI artifact stores.",
@@ -49,26 +44,27 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the simulator does to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    wanted = None if argv is None else _wanted_command(argv)
     for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
-        if "selected" in inspect.signature(module.register).parameters:
-            module.register(subparsers, selected=argv is None or wanted == getattr(module, "COMMAND", None))
-        else:
-            module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
-def _wanted_command(argv: Sequence[str]) -> str | None:
-    """The first word that is not an option: the subcommand (None when there is none)."""
-    return next((word for word in argv if not word.startswith("-")), None)
+def parse_arguments(argv: Sequence[str], parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+    """The parsed command line. A subcommand whose defaults say ``passes_unknown_options``
+    (``run``: they are pytest's) gets the options it does not know as ``unknown_options``,
+    in the order given; any other refuses them, as argparse does."""
+    parser = parser or build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "passes_unknown_options", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.unknown_options = unknown
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(argv)
     try:
-        args = parser.parse_args(argv)
+        args = parse_arguments(argv)
     except SystemExit as exit_:  # usage errors (2) and --help/--version (0), as argparse decides
         return exit_.code if isinstance(exit_.code, int) else 2
     handler = _StderrWarnings(verbose=args.verbose)

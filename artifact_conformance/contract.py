@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from artifact_conformance.reporting.vocabulary import LEVELS  # noqa: F401 - the contract's levels, named there
+
 CONTRACT_PACKAGE = "artifact_conformance.docs"
 CONTRACT_FILE = "contract.md"
 RULE_TAG_PREFIX = "rule:"
-LEVELS = ("required", "optional")
 
 RULE_ID = r"[a-z][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+"
 RULE_HEADING = re.compile(rf"^### `(?P<id>{RULE_ID})`: (?P<title>\S.*)$")

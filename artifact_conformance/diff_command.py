@@ -18,6 +18,8 @@ import sys
 from rich.table import Table
 from rich.text import Text
 
+from artifact_conformance.reporting.vocabulary import outcome_label
+
 OUTCOME_STYLE = {"passed": "green", "failed": "bold red", "error": "bold red", "missing": "yellow"}
 
 
@@ -54,8 +56,8 @@ def diff(args: argparse.Namespace) -> int:
     differences, compared = diff_results(a, b, ignore_not_applicable=args.ignore_not_applicable,
                                          common_only=args.common_only)
     rows = [[d.key[0], d.scenario + (f" [{_example(d.key[2])}]" if d.key[2] else ""), d.level or "",
-             Text(d.a.replace("_", " "), style=OUTCOME_STYLE.get(d.a, "")),
-             Text(d.b.replace("_", " "), style=OUTCOME_STYLE.get(d.b, ""))] for d in differences]
+             Text(outcome_label(d.a), style=OUTCOME_STYLE.get(d.a, "")),
+             Text(outcome_label(d.b), style=OUTCOME_STYLE.get(d.b, ""))] for d in differences]
     return _show(a, b, args, ("scenarios", "have the same outcome"), compared, ["feature", "scenario", "level"], rows)
 
 

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def docs(args: argparse.Namespace) -> int:
-    from artifact_conformance.fixtures.results_plugin import write_atomically
+    from artifact_conformance.reporting.atomic_write import write_atomically
     from artifact_conformance.reporting.feature_files import packaged_features
     from artifact_conformance.reporting.html_report import render_docs
     from artifact_conformance.reporting.markdown_docs import render_markdown

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def merge(args: argparse.Namespace) -> int:
-    from artifact_conformance.fixtures.results_plugin import write_atomically
+    from artifact_conformance.reporting.atomic_write import write_atomically
     from artifact_conformance.reporting.console import make_console
     from artifact_conformance.reporting.fleet import FleetError, ResultsFileError, load_fleet
     from artifact_conformance.reporting.fleet_html import render_fleet

@@ -15,14 +15,16 @@ reports each scenario back over a pipe for the progress display. At the
 end the recorded results are judged (``reporting.verdict``), the reports are
 written atomically, and a summary is printed.
 
-Every option of the suite's pytest plugins (the system under test, the CRI
-adapter, the registry) is accepted here too and passed through unchanged.
+``run`` parses only its own options. Every other option (those of the
+suite's pytest plugins: the system under test, the CRI adapter, the registry;
+and, after ``--``, pytest's own) is handed to pytest as it was typed, and
+pytest says whether it knows it. The parsed options become one ``RunConfig``,
+built once; the rest of this module reads only that.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import shlex
@@ -30,9 +32,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib import import_module
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +47,24 @@ PYTEST_USAGE_ERROR = 4
 PYTEST_NO_TESTS = 5
 PYTEST_INTERRUPTED = 2
 PLUGINS_MODULE = "artifact_conformance.fixtures.suite_plugins"
-# Options of the suite's own plugins that ``run`` sets itself rather than passing through.
-OWN_GROUPS = ("results", "observe")
-PASSTHROUGH_PREFIX = "passthrough__"
+# Options of the suite's own plugins that ``run`` sets itself: given to run, they are refused
+# (naming run's own option instead); after "--" they go to pytest like any other.
+SET_BY_RUN = {
+    "--results-json": "--results", "--results-cucumber": "--json", "--results-html": "--html",
+    "--observe-only": "--profile observe", "--progress-fd": None,
+}
 LOG_TAIL_LINES = 40
+REPORTS = ("junit", "json", "results", "html")
 
-EPILOG = """\
+EPILOG = f"""\
+options of the suite (passed to pytest as given):
+  Every option of the suite's pytest plugins is accepted too and passed to pytest unchanged:
+  the system under test (--sut NAME, --sut-option KEY=VALUE, --reference-store-class), the
+  cri adapter (--cri-endpoint, --cri-launch, --cri-store, --cri-runtime-config, --crio-binary,
+  ...), the registry (--registry-provider, --registry-url, ...) and the traffic probe
+  (--probe-listen). To list them all with their help:
+    python -m pytest -p {PLUGINS_MODULE} --help
+
 exit status:
   0  every selected @required scenario passed or was not applicable (with --strict: the
      @optional ones too); with --expect: every outcome was the one the file expects
@@ -69,14 +83,13 @@ PROFILES = ("required", "full", "observe")
 NODE_NAME_ENV = "NODE_NAME"
 
 
-def register(subparsers: argparse._SubParsersAction, selected: bool = True) -> None:
-    """``selected`` is False when another subcommand runs: the plugins' options are
-    then not mirrored, which would import pytest and the whole harness for nothing."""
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run", help="run the conformance suite against a system under test and report",
         description="Run the conformance scenarios installed with this package against a system under test, "
         "judge the outcomes and write reports.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="%(prog)s [options] [SUITE OPTIONS] [-- PYTEST_ARGS]",
     )
     select = parser.add_argument_group("selection")
     select.add_argument("--profile", choices=PROFILES, default="full",
@@ -106,118 +119,129 @@ def register(subparsers: argparse._SubParsersAction, selected: bool = True) -> N
     reports.add_argument("--pytest-log", metavar="FILE", help="keep pytest's own output in FILE")
     reports.add_argument("--progress", choices=("auto", "rich", "plain", "none"), default="auto",
                          help="auto (default): a progress bar on a terminal, plain lines in CI (no TTY or CI=true)")
-    if selected:
-        _add_passthrough_options(parser)
-    parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help=argparse.SUPPRESS)
-    parser.set_defaults(handler=lambda args: run(args, parser))
+    # Options run does not know are handed to the handler (cli.parse_arguments) for pytest.
+    parser.set_defaults(handler=lambda args: run(args, parser), passes_unknown_options=True)
 
 
-# --- the plugins' options, mirrored -------------------------------------------------------------
-class _Recorded:
-    def __init__(self) -> None:
-        self.options: list[tuple[str, str, tuple[str, ...], dict[str, Any]]] = []  # group, title, names, kwargs
+# --- the run's configuration ---------------------------------------------------------------
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything ``run`` was asked for, built once from the command line."""
 
-    def getgroup(self, name: str, description: str = "", after: str | None = None) -> _RecordedGroup:
-        return _RecordedGroup(self, name, description)
+    profile: str = "full"
+    tags: str | None = None
+    keyword: str | None = None
+    workers: str | None = None
+    strict: bool = False
+    expect: str | None = None
+    reports: Mapping[str, Path] = field(default_factory=dict)  # junit, json, results, html: absolute paths
+    node_name: str | None = None
+    pytest_log: Path | None = None
+    progress: str = "auto"
+    suite_options: tuple[str, ...] = ()  # the suite plugins' options, as typed
+    pytest_args: tuple[str, ...] = ()    # after "--"
 
-    def addoption(self, *names: str, **kwargs: Any) -> None:
-        self.options.append(("general", "", names, kwargs))
+    @classmethod
+    def from_arguments(cls, args: argparse.Namespace, unknown: Sequence[str] = ()) -> RunConfig:
+        """From run's parsed options and the ones it left for pytest (``--`` separates pytest's own)."""
+        unknown = list(unknown)
+        cut = unknown.index("--") if "--" in unknown else len(unknown)
+        return cls(
+            profile=args.profile, tags=args.tags, keyword=args.keyword, workers=args.workers,
+            strict=args.strict, expect=args.expect,
+            reports={name: Path(value).absolute() for name in REPORTS if (value := getattr(args, name))},
+            node_name=args.node_name,
+            pytest_log=Path(args.pytest_log).absolute() if args.pytest_log else None,
+            progress=args.progress,
+            suite_options=tuple(unknown[:cut]), pytest_args=tuple(unknown[cut + 1:]),
+        )
 
-    def addini(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    def refused_option(self) -> str | None:
+        """A usage error when a suite option run sets itself was given to run."""
+        for word in self.suite_options:
+            name = word.split("=", 1)[0]
+            if name in SET_BY_RUN:
+                instead = SET_BY_RUN[name]
+                return f"{name} is set by run itself" + (f"; use {instead}" if instead else "")
+        return None
 
+    @property
+    def markexpr(self) -> str | None:
+        parts = []
+        if self.profile == "required":
+            parts.append("required")
+        if self.tags:
+            parts.append(self.tags)
+        if len(parts) == 2:
+            return f"({parts[0]}) and ({parts[1]})"
+        return parts[0] if parts else None
 
-class _RecordedGroup:
-    def __init__(self, recorded: _Recorded, name: str, description: str) -> None:
-        self.recorded, self.name, self.description = recorded, name, description
+    def selection_args(self) -> list[str]:
+        """The pytest options that select the scenarios."""
+        words: list[str] = []
+        if self.markexpr:
+            words += ["-m", self.markexpr]
+        if self.profile == "observe":
+            words.append("--observe-only")
+        if self.keyword:
+            words += ["-k", self.keyword]
+        if self.workers is not None:
+            words += ["-n", str(self.workers)]
+        return words
 
-    def addoption(self, *names: str, **kwargs: Any) -> None:
-        self.recorded.options.append((self.name, self.description, names, kwargs))
+    def describe_selection(self) -> str:
+        parts = [f"--profile {self.profile}"]
+        if self.tags:
+            parts.append(f"--tags {shlex.quote(self.tags)}")
+        if self.keyword:
+            parts.append(f"-k {shlex.quote(self.keyword)}")
+        return " ".join(parts)
 
-    _addoption = addoption
+    def user_arguments(self) -> list[str]:
+        """The run's selection and system-under-test options, as a person would type them (for the report)."""
+        from artifact_conformance.reporting.redaction import redact
 
-
-def plugin_options() -> list[tuple[str, str, tuple[str, ...], dict[str, Any]]]:
-    """Every command-line option the suite's pytest plugins declare, in order."""
-    recorded = _Recorded()
-    plugins = import_module(PLUGINS_MODULE)
-    for name in plugins.PLUGINS:
-        hook = getattr(import_module(name), "pytest_addoption", None)
-        if hook is None:
-            continue
-        accepted = inspect.signature(hook).parameters
-        hook(**{k: v for k, v in {"parser": recorded, "pluginmanager": None}.items() if k in accepted})
-    return recorded.options
-
-
-def _add_passthrough_options(parser: argparse.ArgumentParser) -> None:
-    groups: dict[str, argparse._ArgumentGroup] = {}
-    taken = set(parser._option_string_actions)
-    for group_name, description, names, kwargs in plugin_options():
-        if group_name in OWN_GROUPS or kwargs.get("help") == argparse.SUPPRESS:
-            continue
-        if any(n in taken for n in names):
-            continue
-        group = groups.get(group_name)
-        if group is None:
-            group = groups[group_name] = parser.add_argument_group(
-                f"{group_name} (passed to the suite)", description or None)
-        options = dict(kwargs)
-        dest = options.pop("dest", None) or names[0].lstrip("-").replace("-", "_")
-        options["dest"] = PASSTHROUGH_PREFIX + dest
-        if options.get("action", "store") in ("store", "append") and "metavar" not in options and "choices" not in options:
-            options["metavar"] = dest.upper()
-        options["default"] = argparse.SUPPRESS  # only what the user gave is passed on
-        help_text = options.get("help")
-        if isinstance(help_text, str):
-            options["help"] = help_text.replace("%", "%%") if "%(" not in help_text else help_text
-        group.add_argument(*names, **options)
-        taken.update(names)
-
-
-def _passthrough_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
-    forwarded: list[str] = []
-    for action in parser._actions:
-        if not action.dest.startswith(PASSTHROUGH_PREFIX) or not hasattr(args, action.dest):
-            continue
-        value = getattr(args, action.dest)
-        flag = next((o for o in action.option_strings if o.startswith("--")), action.option_strings[0])
-        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction, argparse._StoreConstAction)):
-            forwarded.append(flag)
-        elif isinstance(action, argparse._CountAction):
-            forwarded.extend([flag] * int(value or 0))
-        elif isinstance(action, argparse._AppendAction):
-            forwarded.extend(f"{flag}={item}" for item in value or [])
-        else:
-            forwarded.append(f"{flag}={value}")
-    return forwarded
+        words = ["run", f"--profile={self.profile}"]
+        for flag, value in (("--tags", self.tags), ("-k", self.keyword), ("-n", self.workers), ("--expect", self.expect)):
+            if value is not None:
+                words += [flag, str(value)]
+        if self.strict:
+            words.append("--strict")
+        words += self.suite_options
+        if self.pytest_args:
+            words += ["--", *self.pytest_args]
+        return redact(words)
 
 
 # --- running ------------------------------------------------------------------------------
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from artifact_conformance.reporting.console import make_console, make_progress
-    from artifact_conformance.reporting.expectations_file import ExpectationsError, load_expectations
-    from artifact_conformance.reporting.feature_files import features_dir
-
-    extra = list(args.pytest_args or [])
-    if extra and extra[0] == "--":
-        extra = extra[1:]
-    if args.workers is not None:
+    config = RunConfig.from_arguments(args, getattr(args, "unknown_options", ()))
+    refused = config.refused_option()
+    if refused:
+        parser.error(refused)
+    if config.workers is not None:
         try:
             import xdist  # noqa: F401
         except ImportError:
             parser.error("-n needs pytest-xdist: pip install pytest-xdist")
+    return run_suite(config)
+
+
+def run_suite(config: RunConfig) -> int:
+    from artifact_conformance.reporting.console import make_console, make_progress
+    from artifact_conformance.reporting.expectations_file import ExpectationsError, load_expectations
+    from artifact_conformance.reporting.feature_files import features_dir
+
     expectations = None
-    if args.expect:
+    if config.expect:
         try:
-            expectations = load_expectations(args.expect)
+            expectations = load_expectations(config.expect)
         except ExpectationsError as error:
             print(f"artifact-conformance run: error: {error}", file=sys.stderr)
             return EXIT_USAGE
     directory = features_dir()
     console = make_console()
-    targets = {name: Path(value).absolute() for name in ("junit", "json", "results", "html")
-               if (value := getattr(args, name))}
+    targets = config.reports
     for path in targets.values():
         path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -231,26 +255,18 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             "-c", str(ini), "--rootdir", str(directory), "--confcutdir", str(directory),
             "-p", "no:cacheprovider", "-p", PLUGINS_MODULE, "--strict-markers", "-rfE",
             f"--results-json={results}",
+            *config.selection_args(),
         ]
-        markexpr = _markexpr(args.profile, args.tags)
-        if markexpr:
-            command += ["-m", markexpr]
-        if args.profile == "observe":
-            command.append("--observe-only")
-        if args.keyword:
-            command += ["-k", args.keyword]
-        if args.workers is not None:
-            command += ["-n", str(args.workers)]
         if "json" in targets:
             command.append(f"--results-cucumber={targets['json']}")
         junit_tmp = None
         if "junit" in targets:
             junit_tmp = _reserve_temp(targets["junit"])
             command.append(f"--junitxml={junit_tmp}")
-        command += _passthrough_args(parser, args) + extra
-        log_path = Path(args.pytest_log).absolute() if args.pytest_log else work / "pytest.log"
+        command += [*config.suite_options, *config.pytest_args]
+        log_path = config.pytest_log or work / "pytest.log"
         try:
-            status = _run_pytest(command, log_path, make_progress(args.progress, console))
+            status = _run_pytest(command, log_path, make_progress(config.progress, console))
         except KeyboardInterrupt:
             _discard(junit_tmp)
             print("artifact-conformance run: interrupted", file=sys.stderr)
@@ -261,7 +277,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             return EXIT_USAGE
         if status == PYTEST_NO_TESTS:
             _discard(junit_tmp)
-            print(f"artifact-conformance run: no scenario matches the selection ({_describe_selection(args)})",
+            print(f"artifact-conformance run: no scenario matches the selection ({config.describe_selection()})",
                   file=sys.stderr)
             return EXIT_NOTHING_SELECTED
         # Interrupted by the suite itself (a runtime configured outside it stopped
@@ -272,8 +288,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             _print_log_tail(log_path, f"the run broke (pytest exit status {status})")
             return EXIT_BROKEN
         document = json.loads(results.read_text(encoding="utf-8"))
-        arguments = _user_arguments(args, parser, extra)
-        code = _judge_and_report(document, args, targets, junit_tmp, expectations, console, log_path, arguments)
+        code = _judge_and_report(document, config, junit_tmp, expectations, console, log_path)
         if stopped_early:
             print("artifact-conformance run: the run stopped before every selected scenario ran (see the first "
                   "error above); the reports hold the scenarios that ran", file=sys.stderr)
@@ -281,18 +296,19 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return code
 
 
-def _judge_and_report(document: dict[str, Any], args: argparse.Namespace, targets: dict[str, Path],
-                      junit_tmp: Path | None, expectations, console, log_path: Path, arguments: list[str]) -> int:
-    from artifact_conformance.fixtures.results_plugin import write_atomically
+def _judge_and_report(document: dict[str, Any], config: RunConfig, junit_tmp: Path | None, expectations,
+                      console, log_path: Path) -> int:
+    from artifact_conformance.reporting.atomic_write import write_atomically
     from artifact_conformance.reporting.console import print_summary
     from artifact_conformance.reporting.html_report import render_report
     from artifact_conformance.reporting.model import features_from_results
     from artifact_conformance.reporting.verdict import judge
 
-    verdict = judge(document, expectations, strict=args.strict)
-    document.setdefault("run", {})["node"] = node_identity(args.node_name)
-    document["conformance"] = {**verdict.to_json(), "profile": args.profile, "tags": args.tags,
-                               "keyword": args.keyword, "arguments": arguments}
+    targets = config.reports
+    verdict = judge(document, expectations, strict=config.strict)
+    document.setdefault("run", {})["node"] = node_identity(config.node_name)
+    document["conformance"] = {**verdict.to_json(), "profile": config.profile, "tags": config.tags,
+                               "keyword": config.keyword, "arguments": config.user_arguments()}
     written: list[tuple[str, str]] = []
     if junit_tmp is not None:
         os.chmod(junit_tmp, 0o644)
@@ -307,7 +323,7 @@ def _judge_and_report(document: dict[str, Any], args: argparse.Namespace, target
     if "html" in targets:
         write_atomically(targets["html"], render_report(document, features))
         written.append(("HTML report", str(targets["html"])))
-    if args.pytest_log:
+    if config.pytest_log:
         written.append(("pytest log", str(log_path)))
     print_summary(console, features, verdict, written)
     return verdict.exit_code
@@ -322,42 +338,6 @@ def node_identity(given: str | None) -> dict[str, str]:
     if os.environ.get(NODE_NAME_ENV):
         return {"name": os.environ[NODE_NAME_ENV], "source": f"env {NODE_NAME_ENV}"}
     return {"name": socket.gethostname(), "source": "host name"}
-
-
-def _user_arguments(args: argparse.Namespace, parser: argparse.ArgumentParser, extra: list[str]) -> list[str]:
-    """The run's selection and system-under-test options, as a person would type them (for the report)."""
-    from artifact_conformance.fixtures.results_plugin import redact
-
-    words = ["run", f"--profile={args.profile}"]
-    for flag, value in (("--tags", args.tags), ("-k", args.keyword), ("-n", args.workers), ("--expect", args.expect)):
-        if value is not None:
-            words += [flag, str(value)]
-    if args.strict:
-        words.append("--strict")
-    words += _passthrough_args(parser, args)
-    if extra:
-        words += ["--", *extra]
-    return redact(words)
-
-
-def _markexpr(profile: str, tags: str | None) -> str | None:
-    parts = []
-    if profile == "required":
-        parts.append("required")
-    if tags:
-        parts.append(tags)
-    if len(parts) == 2:
-        return f"({parts[0]}) and ({parts[1]})"
-    return parts[0] if parts else None
-
-
-def _describe_selection(args: argparse.Namespace) -> str:
-    parts = [f"--profile {args.profile}"]
-    if args.tags:
-        parts.append(f"--tags {shlex.quote(args.tags)}")
-    if args.keyword:
-        parts.append(f"-k {shlex.quote(args.keyword)}")
-    return " ".join(parts)
 
 
 def _child_env() -> dict[str, str]:

@@ -7,7 +7,8 @@ import copy
 from typing import Any
 
 from artifact_conformance.contract import is_rule_tag, rule_ids
-from artifact_conformance.fixtures.results_plugin import FORMAT, OUTCOMES, contract_json
+from artifact_conformance.reporting.results_schema import FORMAT, contract_json
+from artifact_conformance.reporting.vocabulary import OUTCOMES
 from artifact_conformance.reporting.feature_files import packaged_features
 
 

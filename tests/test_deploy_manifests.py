@@ -21,6 +21,7 @@ that hostPath types match what is on a node, and sonobuoy's own handling.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -32,7 +33,7 @@ import yaml
 kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="pip install kubernetes-validate")
 from kubernetes_validate import utils as kv_utils  # noqa: E402
 
-from artifact_conformance.cli import build_parser  # noqa: E402
+from artifact_conformance.cli import parse_arguments  # noqa: E402
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 KUBERNETES_MANIFESTS = ("daemonset.yaml", "job.yaml")
@@ -136,12 +137,27 @@ def test_mounts_privileges_and_node_name(where: str, spec: dict):
     assert node["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"
 
 
+@functools.cache
+def suite_option_names() -> frozenset[str]:
+    """The options pytest knows with the suite's plugins loaded (what run passes them to)."""
+    import sys
+
+    from artifact_conformance.run_command import PLUGINS_MODULE
+
+    shown = subprocess.run([sys.executable, "-m", "pytest", "-p", PLUGINS_MODULE, "--help"], capture_output=True,
+                           text=True, timeout=120, cwd=DEPLOY).stdout
+    return frozenset(word.split("=", 1)[0].rstrip(",") for word in shown.split() if word.startswith("--"))
+
+
 @pytest.mark.parametrize("where,spec", pod_specs(), ids=[w for w, _ in pod_specs()])
 def test_the_arguments_are_ones_run_accepts(where: str, spec: dict):
     runner = next(c for c in containers(spec) if c.get("command") == ["artifact-conformance-node"])
-    args = build_parser(["run"]).parse_args(["run", *runner["args"]])
+    args = parse_arguments(["run", *runner["args"]])
     assert args.profile in ("full", "observe")
-    assert args.passthrough__probe_listen == "127.0.0.1:5050"
+    assert "--probe-listen=127.0.0.1:5050" in args.unknown_options
+    # run hands the options it does not own to pytest: each must be one of the suite's plugins.
+    unknown = [a.split("=", 1)[0] for a in args.unknown_options if a.startswith("-")]
+    assert [a for a in unknown if a not in suite_option_names()] == [], where
     stores_mounted = any(m["name"] == "stores" for m in runner.get("volumeMounts", []))
     # The observe profile never writes a store path; the full one needs the stores mounted.
     assert stores_mounted == (args.profile == "full"), (where, args.profile)

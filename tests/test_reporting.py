@@ -216,7 +216,7 @@ def test_html_report_content_is_escaped_and_self_contained(records):
 
 
 def test_report_files_are_replaced_atomically(tmp_path):
-    from artifact_conformance.fixtures.results_plugin import write_atomically
+    from artifact_conformance.reporting.atomic_write import write_atomically
 
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()
@@ -241,7 +241,7 @@ def test_a_scenario_whose_worker_crashed_still_shows_in_every_format(records):
 
 
 def test_the_report_names_the_registry_actually_used():
-    from artifact_conformance.reporting.html_report import registry_title
+    from artifact_conformance.reporting.html_overview import registry_title
 
     process = {"provider": "process", "binary": "/usr/bin/docker-registry", "urls": ["http://127.0.0.1:4100"],
                "requested": "auto"}

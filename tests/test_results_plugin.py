@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.results_plugin import FORMAT, OUTCOMES, REDACTED, redact
+from artifact_conformance.reporting.redaction import REDACTED, redact
+from artifact_conformance.reporting.results_schema import FORMAT
+from artifact_conformance.reporting.vocabulary import OUTCOMES
 
 ROOT = Path(__file__).resolve().parent.parent
 STEP_OUTCOMES = {"passed", "failed", "not_applicable", "skipped", "not_run", "undefined"}

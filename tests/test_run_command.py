@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.cli import build_parser, main
-from artifact_conformance.run_command import _passthrough_args, _user_arguments
+from artifact_conformance.cli import main, parse_arguments
+from artifact_conformance.run_command import RunConfig
 from tests.results_documents import scenario_records
 
 pytestmark = pytest.mark.registry
@@ -145,14 +145,32 @@ def test_usage_errors_and_an_empty_selection(registry, tmp_path, capsys):
 
 
 def test_plugin_options_pass_through_and_secrets_stay_out_of_the_report(tmp_path):
-    parser = build_parser()
-    args = parser.parse_args([
-        "run", "--sut", "cri", "--sut-option", "a=1", "--sut-option", "api_token=s3cret",
-        "--cri-store", "/x", "--cri-store", "/y", "--registry-url", "http://u:pw@h:5000", "--", "-x",
+    args = parse_arguments([
+        "run", "--sut", "cri", "--sut-option", "a=1", "--tags", "resolution", "--sut-option", "api_token=s3cret",
+        "--cri-store", "/x", "--cri-store=/y", "--registry-url", "http://u:pw@h:5000", "-k", "first", "--", "-x",
     ])
-    run_parser = parser._subparsers._group_actions[0].choices["run"]
-    forwarded = _passthrough_args(run_parser, args)
-    assert sorted(forwarded) == sorted(["--registry-url=http://u:pw@h:5000", "--sut=cri", "--sut-option=a=1",
-                                        "--sut-option=api_token=s3cret", "--cri-store=/x", "--cri-store=/y"])
-    shown = " ".join(_user_arguments(args, run_parser, ["-x"]))
+    config = RunConfig.from_arguments(args, args.unknown_options)
+    assert (config.tags, config.keyword) == ("resolution", "first")
+    # run's own options are taken out; every other one goes to pytest as it was typed, in order.
+    assert config.suite_options == ("--sut", "cri", "--sut-option", "a=1", "--sut-option", "api_token=s3cret",
+                                    "--cri-store", "/x", "--cri-store=/y", "--registry-url", "http://u:pw@h:5000")
+    assert config.pytest_args == ("-x",)
+    shown = " ".join(config.user_arguments())
     assert "s3cret" not in shown and "pw@" not in shown and "--cri-store=/y" in shown and "-- -x" in shown
+
+
+def test_options_run_sets_itself_are_refused_and_other_commands_refuse_unknown_options(capsys):
+    assert main(["run", "--results-json", "x.json"]) == 2
+    assert "--results-json is set by run itself; use --results" in capsys.readouterr().err
+    assert main(["run", "--observe-only"]) == 2
+    assert "use --profile observe" in capsys.readouterr().err
+    assert main(["diff", "a.json", "b.json", "--sut", "cri"]) == 2
+    assert "unrecognized arguments: --sut cri" in capsys.readouterr().err
+
+
+def test_run_help_names_the_suite_options(capsys):
+    assert main(["run", "--help"]) == 0
+    shown = capsys.readouterr().out
+    for option in ("--profile", "--tags", "--expect", "--results", "--sut NAME", "--sut-option", "--cri-endpoint",
+                   "--registry-url", "-- -x"):
+        assert option in shown, option

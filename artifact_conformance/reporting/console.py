@@ -19,21 +19,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
-from artifact_conformance.reporting.model import LEVELS, FeatureView, ScenarioView
+from artifact_conformance.reporting.model import FeatureView, ScenarioView
 from artifact_conformance.reporting.verdict import (
     EXPECTED,
     FATAL,
-    LABELS,
     NOT_MET,
     TOLERATED,
     UNEXPECTED_PASS,
     Verdict,
 )
+from artifact_conformance.reporting.vocabulary import JUDGEMENT_LABELS, LEVELS, outcome_label
 
 OUTCOME_STYLE = {
     "passed": "green", "failed": "bold red", "error": "bold red", "not_applicable": "dim", "skipped": "dim",
 }
-OUTCOME_LABEL = {"not_applicable": "not applicable"}
 
 
 def in_ci(stream: TextIO) -> bool:
@@ -77,7 +76,7 @@ class PlainProgress:
     def scenario(self, event: Mapping[str, Any]) -> None:
         self.done += 1
         width = len(str(self.total or self.done))
-        outcome = OUTCOME_LABEL.get(event.get("outcome") or "", event.get("outcome") or "?")
+        outcome = outcome_label(event.get("outcome") or "?")
         line = (f"[{self.done:>{width}}/{self.total or '?'}] {outcome:<14} {event.get('level') or '':<8} "
                 f"{_title(event)}")
         self.console.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -212,7 +211,7 @@ def print_summary(console: Console, features: Sequence[FeatureView], verdict: Ve
     for feature, scenario in attention:
         judgement = scenario.judgement or ""
         style = "bold red" if judgement in FATAL else "yellow"
-        line = Text(f"  {LABELS.get(judgement, judgement):<19} ", style=style)
+        line = Text(f"  {JUDGEMENT_LABELS.get(judgement, judgement):<19} ", style=style)
         line.append(f"{scenario.outcome or '?':<6} {(scenario.level or 'required'):<8} ")
         line.append(f"{feature.file}: {scenario.name}")
         console.print(line, soft_wrap=True)

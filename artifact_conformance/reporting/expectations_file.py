@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.reporting.model import OUTCOMES
+from artifact_conformance.reporting.vocabulary import OUTCOMES
 
 TABLE_NAMES = ("expected", "expect", "expectations")
 SELECTORS = ("nodeid", "scenario", "tag")

@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.fixtures.results_plugin import FORMAT as RESULTS_FORMAT
+from artifact_conformance.contract import RULE_TAG_PREFIX, is_rule_tag
 from artifact_conformance.reporting.results_diff import ResultsFileError, load_results, scenario_key
-from artifact_conformance.reporting.verdict import FAILING, Verdict, judge, level_of
+from artifact_conformance.reporting.results_schema import FORMAT as RESULTS_FORMAT
+from artifact_conformance.reporting.verdict import Verdict, judge, level_of
+from artifact_conformance.reporting.vocabulary import FAILING, LEVELS
 
 MISSING = "missing"
 # Best first: a tie for the majority goes to the earlier outcome.
 OUTCOME_ORDER = ("passed", "not_applicable", "skipped", "failed", "error", MISSING)
-RULE_TAG_PREFIX = "rule:"
-LEVELS = ("required", "optional")
 
 # Cell states, worst first.
 FAIL, OPTIONAL_FAIL, PASS, NOT_APPLICABLE, ABSENT = "fail", "optional-fail", "pass", "na", "absent"
@@ -322,7 +322,7 @@ def rule_ids(record: Mapping[str, Any]) -> list[str]:
     rules = record.get("contract_rules") or record.get("rules")
     if isinstance(rules, list) and rules:
         return [_rule_id(rule) for rule in rules if _rule_id(rule)]
-    return [tag[len(RULE_TAG_PREFIX):] for tag in record.get("tags") or [] if tag.startswith(RULE_TAG_PREFIX)]
+    return [tag[len(RULE_TAG_PREFIX):] for tag in record.get("tags") or [] if is_rule_tag(tag)]
 
 
 def _rule_id(rule: Any) -> str:
@@ -334,7 +334,7 @@ def _rule_id(rule: Any) -> str:
 def _areas(record: Mapping[str, Any]) -> Iterable[str]:
     """The behaviour areas: the feature file's own tags (a scenario's extra tags, such as @skopeo, are not areas)."""
     tags = (record.get("feature") or {}).get("tags") or record.get("areas") or []
-    return [t for t in tags if t not in LEVELS and not t.startswith(RULE_TAG_PREFIX)]
+    return [t for t in tags if t not in LEVELS and not is_rule_tag(t)]
 
 
 def _scenario_label(record: Mapping[str, Any], key: tuple[str, str, str]) -> str:

@@ -14,7 +14,7 @@ import re
 from html import escape
 
 from artifact_conformance.contract import Rule, rule_anchor
-from artifact_conformance.reporting.model import LEVELS, FeatureView, ScenarioView
+from artifact_conformance.reporting.model import FeatureView, ScenarioView
 from artifact_conformance.reporting.rule_verdicts import (
     BROKEN,
     NOT_CHECKED,
@@ -24,6 +24,7 @@ from artifact_conformance.reporting.rule_verdicts import (
     verdict_counts,
 )
 from artifact_conformance.reporting.verdict import EXPECTED, TOLERATED
+from artifact_conformance.reporting.vocabulary import LEVELS
 
 ANCHOR = "contract"
 OUTCOME_MARK = {"passed": "\u2713", "failed": "\u2717", "error": "!", "not_applicable": "\u2298", "skipped": "\u21b7"}

@@ -7,8 +7,9 @@ import re
 from collections.abc import Sequence
 
 from artifact_conformance import __version__
-from artifact_conformance.reporting.model import LEVELS, FeatureView, ScenarioView, StepView
+from artifact_conformance.reporting.model import FeatureView, ScenarioView, StepView
 from artifact_conformance.reporting.rule_verdicts import contract_rules, rule_verdicts
+from artifact_conformance.reporting.vocabulary import LEVELS
 
 
 def render_markdown(features: Sequence[FeatureView]) -> str:

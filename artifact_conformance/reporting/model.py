@@ -16,9 +16,8 @@ from typing import Any
 from pytest_bdd.parser import Feature, ScenarioTemplate, Step
 
 from artifact_conformance.contract import is_rule_tag, rule_ids
+from artifact_conformance.reporting.vocabulary import LEVELS, OUTCOMES
 
-LEVELS = ("required", "optional")
-OUTCOMES = ("passed", "failed", "not_applicable", "skipped", "error")
 UNREPORTED_FILE = "(not reported)"
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.fixtures.results_plugin import FORMAT
+from artifact_conformance.reporting.results_schema import FORMAT
 
 MISSING = "missing"
 

@@ -21,28 +21,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from artifact_conformance.reporting.expectations_file import Expectations
-
-FAILING = frozenset({"failed", "error"})
-
-# Judgements, per scenario.
-OK = "ok"                                  # passed, not applicable or skipped; nothing expected otherwise
-FAILURE = "failure"                        # a failure that fails the run
-TOLERATED = "tolerated"                    # an optional failure without --strict
-EXPECTED = "expected"                      # the outcome an expectation listed
-UNEXPECTED_PASS = "unexpected_pass"        # expected to fail, passed
-UNEXPECTED_FAILURE = "unexpected_failure"  # failed differently from what an expectation listed
-NOT_MET = "expectation_not_met"            # expected to fail, but was not applicable or skipped
-FATAL = frozenset({FAILURE, UNEXPECTED_PASS, UNEXPECTED_FAILURE})
-
-LABELS = {
-    OK: "ok",
-    FAILURE: "failure",
-    TOLERATED: "optional failure",
-    EXPECTED: "expected",
-    UNEXPECTED_PASS: "unexpected pass",
-    UNEXPECTED_FAILURE: "unexpected failure",
-    NOT_MET: "expectation not met",
-}
+from artifact_conformance.reporting.vocabulary import (  # noqa: F401 - the judgements, named by this module's readers
+    EXPECTED,
+    FAILING,
+    FAILURE,
+    FATAL,
+    JUDGEMENT_LABELS,
+    NOT_MET,
+    OK,
+    TOLERATED,
+    UNEXPECTED_FAILURE,
+    UNEXPECTED_PASS,
+)
 
 
 @dataclass
@@ -62,7 +52,7 @@ class Verdict:
 
     def headline(self) -> str:
         if self.expectations_source is not None:
-            unexpected = [f"{self.count(j)} {LABELS[j]}{'s' if self.count(j) != 1 else ''}"
+            unexpected = [f"{self.count(j)} {JUDGEMENT_LABELS[j]}{'s' if self.count(j) != 1 else ''}"
                           for j in (FAILURE, UNEXPECTED_FAILURE, UNEXPECTED_PASS) if self.count(j)]
             if unexpected:
                 return "Unexpected outcomes: " + ", ".join(unexpected)
@@ -86,7 +76,7 @@ class Verdict:
             "optional_failing": self.optional_failing,
             "expectations": self.expectations_source,
             "unused_expectations": self.unused_expectations,
-            "judgements": {j: self.count(j) for j in LABELS if self.count(j)},
+            "judgements": {j: self.count(j) for j in JUDGEMENT_LABELS if self.count(j)},
         }
 
 
