@@ -23,7 +23,7 @@ import sys
 SECTIONS = ("lookups", "pulls", "skipped", "suite", "runtimes")
 DEFAULT_SECTIONS = SECTIONS[:4]  # without --sut
 PROVIDERS = ("auto", "url", "docker", "process")
-# option dest -> the cri adapter's setting key (fixtures.cri_adapter; tests/test_bench.py checks).
+# option dest -> the cri adapter's setting key (fixtures.cri_settings; tests/test_bench.py checks).
 CRI_SETTINGS = {
     "cri_launch": "cri_launch",
     "crio_binary": "crio_binary",
@@ -90,7 +90,7 @@ def _positive(text: str) -> float:
 
 def _sut_options(args: argparse.Namespace):
     """The system under test as ``run`` would build it (None without --sut); a usage error as ValueError."""
-    from artifact_conformance.fixtures.cri_adapter import CriSettingsError
+    from artifact_conformance.fixtures.cri_settings import CriSettingsError
     from artifact_conformance.fixtures.sut import SutOptions, create_sut, parse_settings
 
     given = {key: str(getattr(args, dest)) for dest, key in CRI_SETTINGS.items() if getattr(args, dest) is not None}

@@ -11,8 +11,9 @@ it ends (``cri_call_log``): method, reference, outcome, the store that
 answered, milliseconds.
 
 What each call does, and how the store's errors become gRPC status codes
-(``STATUS_CODES``; the message is always the store's own message, which names
-the reference, ID or path):
+(each error's ``kind`` decides, ``STATUS_CODES``; a few errors have a code of
+their own; the message is always the store's own message, which names the
+reference, ID or path):
 
 ======================================  =====================  ================
 store error                             gRPC code              error kind
@@ -88,6 +89,7 @@ import grpc
 from cri_api.v1 import api_pb2, api_pb2_grpc
 
 from . import cri_call_log as calls
+from . import error_kinds as kinds
 from . import errors as sim
 from .cri_pods import PodRecords, PodRuntime, refuse_removal_in_use
 from .cri_runtime import RUNTIME_API_VERSION, RUNTIME_NAME, RuntimeService
@@ -104,37 +106,40 @@ DEFAULT_WORKERS = 8
 
 T = TypeVar("T")
 
-# Most specific first: the first isinstance match decides. (code, error kind)
-STATUS_CODES: tuple[tuple[type[Exception], grpc.StatusCode, str], ...] = (
-    (sim.InvalidReferenceError, grpc.StatusCode.INVALID_ARGUMENT, "invalid_reference"),
-    (sim.AmbiguousIDError, grpc.StatusCode.INVALID_ARGUMENT, "ambiguous"),
-    (sim.NotFoundError, grpc.StatusCode.NOT_FOUND, "not_found"),
-    (sim.NoMatchingPlatformError, grpc.StatusCode.NOT_FOUND, "not_found"),
-    (sim.NotAnArtifactError, grpc.StatusCode.FAILED_PRECONDITION, "not_an_artifact"),
-    (sim.ConfigError, grpc.StatusCode.FAILED_PRECONDITION, "config"),
-    (sim.RegistryAccessError, grpc.StatusCode.PERMISSION_DENIED, "registry"),
-    (sim.RegistryError, grpc.StatusCode.UNAVAILABLE, "registry"),
-    (sim.DigestMismatchError, grpc.StatusCode.DATA_LOSS, "registry"),
-    (sim.CorruptStoreError, grpc.StatusCode.DATA_LOSS, "corrupt"),
-    (sim.UnsafeLayerNameError, grpc.StatusCode.DATA_LOSS, "corrupt"),
-    (sim.RefusedError, grpc.StatusCode.FAILED_PRECONDITION, "other"),
-    (sim.ArtifactStoreError, grpc.StatusCode.INTERNAL, "other"),
+# The gRPC code of each error kind (the kind is the store error's ``kind``) ...
+STATUS_CODES: dict[str, grpc.StatusCode] = {
+    kinds.INVALID_REFERENCE: grpc.StatusCode.INVALID_ARGUMENT,
+    kinds.AMBIGUOUS: grpc.StatusCode.INVALID_ARGUMENT,
+    kinds.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    kinds.NOT_AN_ARTIFACT: grpc.StatusCode.FAILED_PRECONDITION,
+    kinds.CONFIG: grpc.StatusCode.FAILED_PRECONDITION,
+    kinds.REGISTRY: grpc.StatusCode.UNAVAILABLE,
+    kinds.CORRUPT: grpc.StatusCode.DATA_LOSS,
+    kinds.OTHER: grpc.StatusCode.INTERNAL,
+}
+# ... except for these store errors, whose code says more than their kind's
+# (the first isinstance match decides).
+_SPECIFIC_CODES: tuple[tuple[type[sim.ArtifactStoreError], grpc.StatusCode], ...] = (
+    (sim.RegistryAccessError, grpc.StatusCode.PERMISSION_DENIED),
+    (sim.DigestMismatchError, grpc.StatusCode.DATA_LOSS),  # the registry's content was damaged
+    (sim.RefusedError, grpc.StatusCode.FAILED_PRECONDITION),  # the state does not allow the call
 )
 
 
 def status_for(error: BaseException) -> tuple[grpc.StatusCode, str, str]:
     """(gRPC code, error kind, message) for an exception raised by the store."""
     message = " ".join(str(error).split()) or type(error).__name__
-    for error_type, code, kind in STATUS_CODES:
-        if isinstance(error, error_type):
-            if kind == "registry" and code is grpc.StatusCode.UNAVAILABLE and "access denied" in message:
-                code = grpc.StatusCode.PERMISSION_DENIED
-            return code, kind, message
+    if isinstance(error, sim.ArtifactStoreError):
+        kind = error.kind
+        code = next((c for t, c in _SPECIFIC_CODES if isinstance(error, t)), STATUS_CODES[kind])
+        if kind == kinds.REGISTRY and code is grpc.StatusCode.UNAVAILABLE and "access denied" in message:
+            code = grpc.StatusCode.PERMISSION_DENIED
+        return code, kind, message
     if isinstance(error, OSError):
         where = f" on {error.filename}" if error.filename else ""
-        return grpc.StatusCode.INTERNAL, "other", (
+        return grpc.StatusCode.INTERNAL, kinds.OTHER, (
             f"the reference store failed{where}: {error.strerror or 'an operating system call failed'}")
-    return grpc.StatusCode.INTERNAL, "other", (
+    return grpc.StatusCode.INTERNAL, kinds.OTHER, (
         "the reference store failed unexpectedly; serve-cri's log (with -v) has the details")
 
 
@@ -278,7 +283,7 @@ class ImageService(api_pb2_grpc.ImageServiceServicer):
         except Exception as error:  # noqa: BLE001 - every error leaves as a gRPC status
             code, kind, message = status_for(error)
             log.debug("%s: %s: %s", call, code.name, sim.chain_text(error))
-            if kind == "other" and not isinstance(error, sim.ArtifactStoreError):
+            if kind == kinds.OTHER and not isinstance(error, sim.ArtifactStoreError):
                 log.debug("%s failed", call, exc_info=True)
             _abort(context, code, kind, message)
             raise  # unreachable: abort raises

@@ -1,38 +1,59 @@
-"""Errors of the reference store. Each names the thing that was wrong."""
+"""Errors of the reference store. Each names the thing that was wrong, and
+is of one of the contract's error kinds (``kind``, from ``error_kinds``):
+serve-cri's gRPC codes and the reference adapter's SutErrors follow from it."""
 
 from collections.abc import Iterator
+from typing import ClassVar
+
+from . import error_kinds as kinds
 
 
 class ArtifactStoreError(Exception):
     """Base class: every error the reference store raises on purpose."""
 
+    kind: ClassVar[str] = kinds.OTHER
+
 
 class ConfigError(ArtifactStoreError):
     """The configuration is unusable; the store refuses to start."""
+
+    kind = kinds.CONFIG
 
 
 class InvalidReferenceError(ArtifactStoreError):
     """A string that cannot be used as a reference or ID."""
 
+    kind = kinds.INVALID_REFERENCE
+
 
 class NotFoundError(ArtifactStoreError):
     """No store holds the requested artifact."""
+
+    kind = kinds.NOT_FOUND
 
 
 class AmbiguousIDError(ArtifactStoreError):
     """An ID prefix matches two or more artifacts within one store."""
 
+    kind = kinds.AMBIGUOUS
+
 
 class NotAnArtifactError(ArtifactStoreError):
     """The registry holds a container image, which the artifact store refuses."""
+
+    kind = kinds.NOT_AN_ARTIFACT
 
 
 class CorruptStoreError(ArtifactStoreError):
     """A layout on disk is damaged: bad JSON, a missing blob, a digest mismatch."""
 
+    kind = kinds.CORRUPT
+
 
 class RegistryError(ArtifactStoreError):
     """The registry answered with an error, or the connection failed."""
+
+    kind = kinds.REGISTRY
 
 
 class RegistryAccessError(RegistryError):
@@ -40,15 +61,22 @@ class RegistryAccessError(RegistryError):
 
 
 class DigestMismatchError(ArtifactStoreError):
-    """Content does not match the digest it was fetched or stored under."""
+    """Content does not match the digest it was fetched or stored under
+    (a registry error: the content came from the registry)."""
+
+    kind = kinds.REGISTRY
 
 
 class UnsafeLayerNameError(ArtifactStoreError):
     """A layer's file name would let a mount escape its target directory."""
 
+    kind = kinds.CORRUPT
+
 
 class NoMatchingPlatformError(ArtifactStoreError):
     """An index has no instance for the host platform."""
+
+    kind = kinds.NOT_FOUND
 
 
 def causes(error: BaseException) -> Iterator[BaseException]:
@@ -74,3 +102,5 @@ def chain_text(error: BaseException) -> str:
 class RefusedError(ArtifactStoreError):
     """A call the current state does not allow: removing an artifact a container
     still mounts, starting a container that is not in the created state."""
+
+    kind = kinds.OTHER

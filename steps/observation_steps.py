@@ -6,17 +6,12 @@ from pytest_bdd import parsers, then
 
 from artifact_conformance.fixtures.scenario_context import ScenarioContext
 from artifact_conformance.fixtures.sut import MAIN_STORE_LAYOUT, WARNINGS, require
+from artifact_conformance.simulator.error_kinds import AMBIGUOUS, PHRASES
 
 ARTIFACT = r"artifact (?P<artifact>[A-Z]\d*)"
 HOST_INSTANCE = r"the host platform's artifact of index (?P<index>[A-Z]\d*)"
-ERROR_KINDS = {
-    "not found": "not_found",
-    "an invalid reference": "invalid_reference",
-    "ambiguous": "ambiguous",
-    "not an artifact": "not_an_artifact",
-    "a configuration error": "config",
-    "a registry error": "registry",
-}
+# "it fails as <phrase>" -> the error kind
+ERROR_KINDS = {phrase: kind for kind, phrase in PHRASES.items()}
 
 
 # --- outcomes of the last call ----------------------------------------------------
@@ -58,7 +53,7 @@ def it_fails_as_one_of(ctx: ScenarioContext, kinds: str, artifact: str | None):
 
 @then(parsers.re(r"it fails as ambiguous, naming artifacts (?P<first>[A-Z]\d*) and (?P<second>[A-Z]\d*)"))
 def it_fails_ambiguous(ctx: ScenarioContext, first: str, second: str):
-    error = ctx.assert_error_kind("ambiguous")
+    error = ctx.assert_error_kind(AMBIGUOUS)
     for label in (first, second):
         short = ctx.artifact(label).id[:12]
         assert short in error.message, f"the ambiguity error does not name artifact {label} ({short}…): {error.message}"

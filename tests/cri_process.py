@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import shlex
 import shutil
 import signal
@@ -22,17 +21,6 @@ READY_PREFIX = "serving CRI ImageService on "
 START_TIMEOUT_S = 20.0
 SERVE_CRI = [sys.executable, "-m", "artifact_conformance", "serve-cri"]
 LAUNCH_COMMAND = shlex.join(SERVE_CRI) + " --listen unix://{socket} --config {config}"
-
-
-def crio_toml(root: Path, stores: Sequence[str] = (), pinned: Sequence[str] = (),
-              insecure: Sequence[str] = ()) -> str:
-    def strings(values: Sequence[str]) -> str:
-        return json.dumps(list(values))
-    return (
-        f"[crio]\nroot = {json.dumps(str(root))}\n"
-        f"[crio.runtime]\nadditional_artifact_stores = {strings(stores)}\n"
-        f"[crio.image]\npinned_images = {strings(pinned)}\ninsecure_registries = {strings(insecure)}\n"
-    )
 
 
 @contextlib.contextmanager

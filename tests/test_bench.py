@@ -25,7 +25,7 @@ from artifact_conformance.bench.naive_store import NaiveLayeredStore, answer_of
 from artifact_conformance.bench.processes import measure
 from artifact_conformance.bench.synthetic_layouts import REGISTRY, write_population
 from artifact_conformance.cli import main
-from artifact_conformance.fixtures import cri_adapter as cri
+from artifact_conformance.fixtures import cri_settings as cri
 from artifact_conformance.fixtures import crio_adapter as crio
 from artifact_conformance.fixtures.crio_node import CrioUnavailable, find_crio
 from artifact_conformance.fixtures.registry import PROVIDERS

@@ -16,9 +16,24 @@ from pathlib import Path
 
 import grpc
 import pytest
+from cri_api.v1 import api_pb2
 
-from artifact_conformance.fixtures import cri_adapter as cri
 from artifact_conformance.fixtures.artifacts import ArtifactBuilder, PushedArtifact, unique_repository
+from artifact_conformance.fixtures.cri_adapter import CriAdapter
+from artifact_conformance.fixtures.cri_client import CriClient
+from artifact_conformance.fixtures.cri_errors import CriEndpointError, sut_error_from
+from artifact_conformance.fixtures.cri_launch import launch_config
+from artifact_conformance.fixtures.cri_settings import (
+    CALL_TIMEOUT,
+    ENDPOINT,
+    LAUNCH,
+    RUNTIME_CONFIG,
+    STORES,
+    WARNING_PATTERN,
+    CriSettings,
+    CriSettingsError,
+    FixedRuntime,
+)
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
 from artifact_conformance.fixtures.sut import (
@@ -42,7 +57,8 @@ from artifact_conformance.fixtures.sut import (
     create_sut,
 )
 from artifact_conformance.simulator.config import StoreConfig
-from tests.cri_process import LAUNCH_COMMAND, crio_toml, serve_cri, short_tempdir
+from artifact_conformance.simulator.crio_toml import crio_toml
+from tests.cri_process import LAUNCH_COMMAND, serve_cri, short_tempdir
 
 UNREACHABLE_REGISTRY = "127.0.0.1:1"
 
@@ -54,8 +70,8 @@ def node_for(tmp_path: Path, registry: RegistryEndpoint, stores=(), pinned=()) -
 
 
 @pytest.fixture
-def launched() -> Iterator[cri.CriAdapter]:
-    adapter = cri.CriAdapter(cri.CriSettings(launch=LAUNCH_COMMAND))
+def launched() -> Iterator[CriAdapter]:
+    adapter = CriAdapter(CriSettings(launch=LAUNCH_COMMAND))
     try:
         yield adapter
     finally:
@@ -68,7 +84,7 @@ def push(builder: ArtifactBuilder, hint: str = "model", tag: str | None = "v1") 
 
 # --- launch mode ------------------------------------------------------------------------
 @pytest.mark.registry
-def test_launch_mode_pull_status_list_remove(launched: cri.CriAdapter, builder: ArtifactBuilder,
+def test_launch_mode_pull_status_list_remove(launched: CriAdapter, builder: ArtifactBuilder,
                                              registry: RegistryEndpoint, read_only: ReadOnlyStore, tmp_path: Path):
     assert launched.capabilities == {CONFIGURE, MAIN_STORE_LAYOUT, RELOAD, WARNINGS, MOUNT_PATHS}
     in_store, pulled = push(builder, "ro"), push(builder, "main")
@@ -95,7 +111,7 @@ def test_launch_mode_pull_status_list_remove(launched: cri.CriAdapter, builder: 
 
 
 @pytest.mark.registry
-def test_launch_mode_errors_map_onto_kinds(launched: cri.CriAdapter, builder: ArtifactBuilder,
+def test_launch_mode_errors_map_onto_kinds(launched: CriAdapter, builder: ArtifactBuilder,
                                            registry: RegistryEndpoint, tmp_path: Path):
     launched.start(node_for(tmp_path, registry))
     name = f"{registry.address}/{unique_repository('x')}"
@@ -111,7 +127,7 @@ def test_launch_mode_errors_map_onto_kinds(launched: cri.CriAdapter, builder: Ar
 
 
 @pytest.mark.registry
-def test_launch_mode_refused_configuration_is_a_config_error(launched: cri.CriAdapter, registry: RegistryEndpoint,
+def test_launch_mode_refused_configuration_is_a_config_error(launched: CriAdapter, registry: RegistryEndpoint,
                                                              tmp_path: Path):
     with pytest.raises(SutConfigError, match="'relative/store' is not absolute"):
         launched.start(node_for(tmp_path, registry, stores=["relative/store"]))
@@ -120,7 +136,7 @@ def test_launch_mode_refused_configuration_is_a_config_error(launched: cri.CriAd
 
 
 @pytest.mark.registry
-def test_launch_mode_warnings_reload_and_stop(launched: cri.CriAdapter, builder: ArtifactBuilder,
+def test_launch_mode_warnings_reload_and_stop(launched: CriAdapter, builder: ArtifactBuilder,
                                               registry: RegistryEndpoint, tmp_path: Path):
     missing = tmp_path / "missing-store"
     node = node_for(tmp_path, registry, stores=[str(missing)])
@@ -147,13 +163,13 @@ def test_launch_mode_warnings_reload_and_stop(launched: cri.CriAdapter, builder:
 
 def test_launch_command_that_exits_or_never_serves(tmp_path: Path):
     node = NodeConfig(root=tmp_path / "root")
-    quiet = cri.CriAdapter(cri.CriSettings(launch="true {socket} {config}"))
-    with pytest.raises(cri.CriEndpointError, match="exited with status 0 before serving CRI"):
+    quiet = CriAdapter(CriSettings(launch="true {socket} {config}"))
+    with pytest.raises(CriEndpointError, match="exited with status 0 before serving CRI"):
         quiet.start(node)
-    sleeper = cri.CriAdapter(cri.CriSettings(launch="sh -c 'sleep 30' {socket} {config}", start_timeout=0.5))
-    with pytest.raises(cri.CriEndpointError, match=r"did not serve CRI on unix://.*within 0.5 s"):
+    sleeper = CriAdapter(CriSettings(launch="sh -c 'sleep 30' {socket} {config}", start_timeout=0.5))
+    with pytest.raises(CriEndpointError, match=r"did not serve CRI on unix://.*within 0.5 s"):
         sleeper.start(node)
-    failing = cri.CriAdapter(cri.CriSettings(launch="sh -c 'echo bad config >&2; exit 3' {socket} {config}"))
+    failing = CriAdapter(CriSettings(launch="sh -c 'echo bad config >&2; exit 3' {socket} {config}"))
     with pytest.raises(SutConfigError, match="^config: bad config$"):
         failing.start(node)
 
@@ -169,11 +185,11 @@ def test_fixed_endpoint_serves_matching_nodes_only(builder: ArtifactBuilder, reg
                                 insecure=[registry.address]))
     with short_tempdir() as sockets, serve_cri(config, f"unix://{sockets}/cri.sock", tmp_path / "log") as server:
         for settings in (
-            cri.CriSettings(endpoint=server.address, stores=(str(read_only.path),), pinned_images=("example.com/*",),
+            CriSettings(endpoint=server.address, stores=(str(read_only.path),), pinned_images=("example.com/*",),
                             registry_host=registry.address),
-            cri.CriSettings(endpoint=server.address, runtime_config=str(config)),
+            CriSettings(endpoint=server.address, runtime_config=str(config)),
         ):
-            adapter = cri.CriAdapter(settings)
+            adapter = CriAdapter(settings)
             assert adapter.capabilities == frozenset()
             assert "artifact-conformance-reference" in adapter.check_endpoint()
             node = node_for(tmp_path, registry, stores=[str(read_only.path)], pinned=["EXAMPLE.com/*"])
@@ -185,14 +201,14 @@ def test_fixed_endpoint_serves_matching_nodes_only(builder: ArtifactBuilder, reg
                 adapter.start(node.with_changes(additional_stores=()))
             with pytest.raises(NotApplicable, match="pinned_images"):
                 adapter.start(node.with_changes(pinned_images=()))
-        rooted = cri.CriAdapter(cri.CriSettings(endpoint=server.address, runtime_config=str(config)))
+        rooted = CriAdapter(CriSettings(endpoint=server.address, runtime_config=str(config)))
         with pytest.raises(NotApplicable, match="root"):
             rooted.start(node.with_changes(root=tmp_path / "elsewhere"))
         with pytest.raises(NotApplicable, match="'reload' capability"):
             rooted.reload(node)
         with pytest.raises(NotApplicable, match="'warnings' capability"):
             rooted.warnings()
-        hosted = cri.CriAdapter(cri.CriSettings(endpoint=server.address, stores=(str(read_only.path),),
+        hosted = CriAdapter(CriSettings(endpoint=server.address, stores=(str(read_only.path),),
                                                 pinned_images=("example.com/*",), registry_host="10.0.0.1:5000"))
         with pytest.raises(NotApplicable, match="reaches it as 10.0.0.1:5000"):
             hosted.start(node)
@@ -208,30 +224,30 @@ def test_runtime_config_is_read_like_crio(tmp_path: Path):
         [crio.image]
         pinned_images = ["registry.example/models/*"]
     """))
-    fixed = cri.FixedRuntime.from_crio_toml(config)
+    fixed = FixedRuntime.from_crio_toml(config)
     assert fixed.additional_stores == ("/mnt/models", "/mnt/data")
     assert fixed.pinned_images == ("registry.example/models/*",)
     assert fixed.root == Path("/var/lib/containers/storage")
     config.write_text("[crio\n")
-    with pytest.raises(cri.CriSettingsError, match="not valid TOML"):
-        cri.FixedRuntime.from_crio_toml(config)
+    with pytest.raises(CriSettingsError, match="not valid TOML"):
+        FixedRuntime.from_crio_toml(config)
 
 
 # --- endpoints that cannot be used ----------------------------------------------------------------
 def test_an_unreachable_endpoint_is_one_error_naming_endpoint_and_call(tmp_path: Path):
     endpoint = f"unix://{tmp_path}/nothing.sock"
-    adapter = cri.CriAdapter(cri.CriSettings(endpoint=endpoint, call_timeout=5))
-    with pytest.raises(cri.CriEndpointError) as caught:
+    adapter = CriAdapter(CriSettings(endpoint=endpoint, call_timeout=5))
+    with pytest.raises(CriEndpointError) as caught:
         adapter.check_endpoint()
     message = str(caught.value)
     assert endpoint in message and "runtime.v1." in message and "is the runtime running" in message
     assert "\n" not in message and caught.value.__cause__ is None and caught.value.__suppress_context__
 
     adapter.start(NodeConfig(root=tmp_path / "root"))
-    with pytest.raises(cri.CriEndpointError, match=rf"{endpoint}: runtime.v1.ImageService/PullImage failed"):
+    with pytest.raises(CriEndpointError, match=rf"{endpoint}: runtime.v1.ImageService/PullImage failed"):
         adapter.pull("example.com/a:v1")
-    with pytest.raises(cri.CriEndpointError, match=r"tcp://127.0.0.1:1: runtime.v1.ImageService/ListImages"):
-        cri.CriClient("tcp://127.0.0.1:1", 5).call("ListImages", cri.api_pb2.ListImagesRequest())
+    with pytest.raises(CriEndpointError, match=r"tcp://127.0.0.1:1: runtime.v1.ImageService/ListImages"):
+        CriClient("tcp://127.0.0.1:1", 5).call("ListImages", api_pb2.ListImagesRequest())
 
 
 class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -260,8 +276,8 @@ def test_a_socket_that_is_not_cri_is_one_clear_error():
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            adapter = cri.CriAdapter(cri.CriSettings(endpoint=f"unix://{path}", call_timeout=5))
-            with pytest.raises(cri.CriEndpointError) as caught:
+            adapter = CriAdapter(CriSettings(endpoint=f"unix://{path}", call_timeout=5))
+            with pytest.raises(CriEndpointError) as caught:
                 adapter.check_endpoint()
         finally:
             server.shutdown()
@@ -275,8 +291,8 @@ def test_a_grpc_server_without_cri_is_not_implemented():
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
-        adapter = cri.CriAdapter(cri.CriSettings(endpoint=f"tcp://127.0.0.1:{port}", call_timeout=5))
-        with pytest.raises(cri.CriEndpointError, match=r"ListImages is not implemented there.*CRI v1 runtime"):
+        adapter = CriAdapter(CriSettings(endpoint=f"tcp://127.0.0.1:{port}", call_timeout=5))
+        with pytest.raises(CriEndpointError, match=r"ListImages is not implemented there.*CRI v1 runtime"):
             adapter.check_endpoint()
     finally:
         server.stop(0)
@@ -288,6 +304,7 @@ def test_a_grpc_server_without_cri_is_not_implemented():
     (grpc.StatusCode.INVALID_ARGUMENT, "bad reference", SutInvalidReference),
     (grpc.StatusCode.INVALID_ARGUMENT, "ID 'a' is ambiguous", SutAmbiguous),
     (grpc.StatusCode.FAILED_PRECONDITION, "x:v1 is a container image, not an artifact", SutNotAnArtifact),
+    (grpc.StatusCode.FAILED_PRECONDITION, "x:v1: the image is in use by 3f2a", SutOtherError),  # a refusal
     (grpc.StatusCode.UNAVAILABLE, "registry down", SutRegistryError),
     (grpc.StatusCode.PERMISSION_DENIED, "denied", SutRegistryError),
     (grpc.StatusCode.DATA_LOSS, "index.json is not JSON", SutCorrupt),
@@ -300,14 +317,14 @@ def test_a_grpc_server_without_cri_is_not_implemented():
     (grpc.StatusCode.UNKNOWN, "something else entirely", SutOtherError),
 ])
 def test_grpc_errors_of_any_runtime_map_onto_kinds(code, message, expected):
-    error = cri.sut_error_from(code, message)
+    error = sut_error_from(code, message)
     assert type(error) is expected and error.message == message
 
 
 def test_the_reference_servers_kind_metadata_wins():
-    assert type(cri.sut_error_from(grpc.StatusCode.INVALID_ARGUMENT, "no", "ambiguous")) is SutAmbiguous
-    assert type(cri.sut_error_from(grpc.StatusCode.DATA_LOSS, "x", "registry")) is SutRegistryError
-    assert type(cri.sut_error_from(grpc.StatusCode.NOT_FOUND, "x", "no-such-kind")) is SutNotFound
+    assert type(sut_error_from(grpc.StatusCode.INVALID_ARGUMENT, "no", "ambiguous")) is SutAmbiguous
+    assert type(sut_error_from(grpc.StatusCode.DATA_LOSS, "x", "registry")) is SutRegistryError
+    assert type(sut_error_from(grpc.StatusCode.NOT_FOUND, "x", "no-such-kind")) is SutNotFound
 
 
 # --- configuration and registration -----------------------------------------------------------------
@@ -315,7 +332,7 @@ def test_the_written_configuration_is_the_node(tmp_path: Path):
     node = NodeConfig(root=tmp_path / "root", additional_stores=("/mnt/a", "/mnt/with space", 'odd"quote', ""),
                       pinned_images=("*Ünïcode*", "r.example/x:*"), insecure_registries=("127.0.0.1:5000",))
     path = tmp_path / "crio.toml"
-    path.write_text(cri.crio_toml(node, registry_host="registry.test:5000"))
+    path.write_text(launch_config(node, registry_host="registry.test:5000"))
     import tomllib
 
     data = tomllib.loads(path.read_text())
@@ -324,34 +341,34 @@ def test_the_written_configuration_is_the_node(tmp_path: Path):
     assert data["crio"]["image"]["pinned_images"] == list(node.pinned_images)
     assert data["crio"]["image"]["insecure_registries"] == ["127.0.0.1:5000", "registry.test:5000"]
     valid = node.with_changes(additional_stores=("/mnt/a",))
-    path.write_text(cri.crio_toml(valid))
+    path.write_text(launch_config(valid))
     assert StoreConfig.from_toml(path).additional_artifact_stores == (Path("/mnt/a"),)
 
 
 @pytest.mark.parametrize("settings, message", [
     ({}, "exactly one of --cri-endpoint"),
-    ({cri.ENDPOINT: "unix:///a", cri.LAUNCH: LAUNCH_COMMAND}, "exactly one of"),
-    ({cri.ENDPOINT: "unix://relative"}, "must be absolute"),
-    ({cri.ENDPOINT: "http://x"}, "neither unix:///PATH nor tcp://HOST:PORT"),
-    ({cri.LAUNCH: "serve --config {config}"}, "must contain {socket}"),
-    ({cri.LAUNCH: "serve {socket}"}, "must contain {config}"),
-    ({cri.LAUNCH: "no-such-binary-here {socket} {config}"}, "not an executable on PATH"),
-    ({cri.LAUNCH: LAUNCH_COMMAND, cri.STORES: "/mnt/a"}, "configured outside the suite"),
-    ({cri.ENDPOINT: "unix:///a", cri.RUNTIME_CONFIG: "/c.toml", cri.STORES: "/mnt/a"}, "not both"),
-    ({cri.ENDPOINT: "unix:///a", cri.CALL_TIMEOUT: "soon"}, "not a number"),
-    ({cri.LAUNCH: LAUNCH_COMMAND, cri.WARNING_PATTERN: "("}, "--cri-warning-pattern"),
+    ({ENDPOINT: "unix:///a", LAUNCH: LAUNCH_COMMAND}, "exactly one of"),
+    ({ENDPOINT: "unix://relative"}, "must be absolute"),
+    ({ENDPOINT: "http://x"}, "neither unix:///PATH nor tcp://HOST:PORT"),
+    ({LAUNCH: "serve --config {config}"}, "must contain {socket}"),
+    ({LAUNCH: "serve {socket}"}, "must contain {config}"),
+    ({LAUNCH: "no-such-binary-here {socket} {config}"}, "not an executable on PATH"),
+    ({LAUNCH: LAUNCH_COMMAND, STORES: "/mnt/a"}, "configured outside the suite"),
+    ({ENDPOINT: "unix:///a", RUNTIME_CONFIG: "/c.toml", STORES: "/mnt/a"}, "not both"),
+    ({ENDPOINT: "unix:///a", CALL_TIMEOUT: "soon"}, "not a number"),
+    ({LAUNCH: LAUNCH_COMMAND, WARNING_PATTERN: "("}, "--cri-warning-pattern"),
 ])
 def test_inconsistent_settings_are_usage_errors(settings, message):
-    with pytest.raises(cri.CriSettingsError, match=message.replace("{", r"\{").replace("(", r"\(")):
-        cri.CriSettings.from_options(SutOptions("cri", settings))
+    with pytest.raises(CriSettingsError, match=message.replace("{", r"\{").replace("(", r"\(")):
+        CriSettings.from_options(SutOptions("cri", settings))
 
 
 def test_cri_is_an_entry_point_adapter():
     assert available_adapters()["cri"] == "artifact_conformance.fixtures.cri_adapter:CriAdapter"
-    sut = create_sut(SutOptions("cri", {cri.LAUNCH: LAUNCH_COMMAND, cri.STORES: ""}))
-    assert isinstance(sut, cri.CriAdapter) and sut.settings.launch == LAUNCH_COMMAND
+    sut = create_sut(SutOptions("cri", {LAUNCH: LAUNCH_COMMAND, STORES: ""}))
+    assert isinstance(sut, CriAdapter) and sut.settings.launch == LAUNCH_COMMAND
     vendor_command = f"{shlex.quote(sys.executable)} -m vendor_runtime --config {{config}} --listen {{socket}}"
-    vendor = create_sut(SutOptions("cri", {cri.LAUNCH: vendor_command}))
+    vendor = create_sut(SutOptions("cri", {LAUNCH: vendor_command}))
     assert WARNINGS not in vendor.capabilities  # its log format is unknown without --cri-warning-pattern
 
 

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures import cri_adapter as cri
+from artifact_conformance.fixtures.cri_adapter import CriAdapter
+from artifact_conformance.fixtures.cri_settings import CriSettings
 from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.sut import MOUNT_PATHS, NOT_APPLICABLE_PREFIX, PULL_PROCESS
@@ -96,7 +97,7 @@ def lacked_capability(scenario: dict) -> str | None:
 
 @pytest.mark.registry
 def test_the_suite_through_cri_matches_the_in_process_run(registry: RegistryEndpoint, tmp_path: Path):
-    through_cri_capabilities = cri.CriAdapter(cri.CriSettings(launch=LAUNCH_COMMAND)).capabilities
+    through_cri_capabilities = CriAdapter(CriSettings(launch=LAUNCH_COMMAND)).capabilities
     assert MOUNT_PATHS in through_cri_capabilities, "the CRI adapter (launch mode) no longer reads mount paths"
     lacked = ReferenceAdapter.capabilities - through_cri_capabilities
     assert lacked <= LACKED_BY_DESIGN, (

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from artifact_conformance.fixtures.registry import RegistryEndpoint
-from tests.cri_process import crio_toml, serve_cri, short_tempdir
+from artifact_conformance.simulator.crio_toml import crio_toml
+from tests.cri_process import serve_cri, short_tempdir
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 600

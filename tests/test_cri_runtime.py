@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from cri_api.v1 import api_pb2
 
-from artifact_conformance.fixtures import cri_adapter as cri
+from artifact_conformance.fixtures.cri_adapter import CriAdapter
+from artifact_conformance.fixtures.cri_client import CriClient
+from artifact_conformance.fixtures.cri_settings import CriSettings
 from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, unique_repository
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
@@ -24,8 +26,8 @@ CRICTL = os.environ.get("ARTIFACT_CONFORMANCE_CRICTL") or shutil.which("crictl")
 
 
 @pytest.fixture
-def launched(builder: ArtifactBuilder) -> Iterator[cri.CriAdapter]:
-    adapter = cri.CriAdapter(cri.CriSettings(launch=LAUNCH_COMMAND))
+def launched(builder: ArtifactBuilder) -> Iterator[CriAdapter]:
+    adapter = CriAdapter(CriSettings(launch=LAUNCH_COMMAND))
     adapter.workload_image = push_workload_image(builder)
     try:
         yield adapter
@@ -37,7 +39,7 @@ def model(builder: ArtifactBuilder, *layers: Layer):
     return builder.artifact(unique_repository("model"), "v1", layers=list(layers))
 
 
-def keep_container(client: cri.CriClient, image: str, artifact: str) -> tuple[str, str]:
+def keep_container(client: CriClient, image: str, artifact: str) -> tuple[str, str]:
     sandbox = api_pb2.PodSandboxConfig(metadata=api_pb2.PodSandboxMetadata(name="p", uid="p", namespace="t"))
     sandbox_id = client.call("RunPodSandbox", api_pb2.RunPodSandboxRequest(config=sandbox)).pod_sandbox_id
     config = api_pb2.ContainerConfig(metadata=api_pb2.ContainerMetadata(name="c"), image=api_pb2.ImageSpec(image=image),
@@ -48,7 +50,7 @@ def keep_container(client: cri.CriClient, image: str, artifact: str) -> tuple[st
 
 
 @pytest.mark.registry
-def test_image_volumes_follow_the_store_mount_rules(launched: cri.CriAdapter, builder: ArtifactBuilder,
+def test_image_volumes_follow_the_store_mount_rules(launched: CriAdapter, builder: ArtifactBuilder,
                                                     registry: RegistryEndpoint, read_only: ReadOnlyStore,
                                                     tmp_path: Path):
     in_store = model(builder, Layer(b"weights", title="model.bin"), Layer(b"{}", filepath_annotation="tok.json"),
@@ -75,7 +77,7 @@ def test_image_volumes_follow_the_store_mount_rules(launched: cri.CriAdapter, bu
 
 @pytest.mark.registry
 def test_an_artifact_in_use_stays_and_crictl_prune_keeps_pinned_and_used(
-        launched: cri.CriAdapter, builder: ArtifactBuilder, registry: RegistryEndpoint, read_only: ReadOnlyStore,
+        launched: CriAdapter, builder: ArtifactBuilder, registry: RegistryEndpoint, read_only: ReadOnlyStore,
         tmp_path: Path):
     used, unused, pinned, in_store = (model(builder, Layer(title="model.bin")) for _ in range(4))
     read_only.add(in_store)

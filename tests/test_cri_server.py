@@ -22,10 +22,13 @@ from artifact_conformance.simulator import errors as sim
 from artifact_conformance.simulator.cri_server import (
     ERROR_KIND_METADATA,
     RUNTIME_NAME,
+    STATUS_CODES,
     credentials_from,
     status_for,
 )
-from tests.cri_process import SERVE_CRI, ServeCri, crio_toml, serve_cri, short_tempdir
+from artifact_conformance.simulator.crio_toml import crio_toml
+from artifact_conformance.simulator.error_kinds import ERROR_KINDS
+from tests.cri_process import SERVE_CRI, ServeCri, serve_cri, short_tempdir
 from tests.crictl import Crictl
 from tests.plain_messages import assert_plain
 
@@ -269,6 +272,7 @@ def test_status_codes_of_every_store_error():
         sim.DigestMismatchError("x"): (grpc.StatusCode.DATA_LOSS, "registry"),
         sim.CorruptStoreError("x"): (grpc.StatusCode.DATA_LOSS, "corrupt"),
         sim.UnsafeLayerNameError("x"): (grpc.StatusCode.DATA_LOSS, "corrupt"),
+        sim.RefusedError("x is in use"): (grpc.StatusCode.FAILED_PRECONDITION, "other"),
         sim.ArtifactStoreError("x"): (grpc.StatusCode.INTERNAL, "other"),
         PermissionError(13, "Permission denied"): (grpc.StatusCode.INTERNAL, "other"),
         KeyError("boom"): (grpc.StatusCode.INTERNAL, "other"),
@@ -281,6 +285,7 @@ def test_status_codes_of_every_store_error():
     assert status_for(PermissionError(13, "Permission denied", "/var/lib/x"))[2] == (
         "the reference store failed on /var/lib/x: Permission denied")
     assert "boom" not in status_for(KeyError("boom"))[2]
+    assert set(STATUS_CODES) == set(ERROR_KINDS)  # every kind has a code
 
 
 def test_credentials_from_auth_config():
@@ -333,13 +338,12 @@ def test_tcp_listen_on_port_zero_reports_the_port(node: Path, tmp_path: Path):
 
 
 @pytest.mark.parametrize("stores, expected", [
-    (['"relative/store"'], "'relative/store' is not absolute"),
-    (['""'], "is empty"),
+    (["relative/store"], "'relative/store' is not absolute"),
+    ([""], "is empty"),
 ])
 def test_a_refused_configuration_is_one_error_line_and_exit_1(tmp_path: Path, stores, expected):
     config = tmp_path / "crio.toml"
-    config.write_text(f'[crio]\nroot = "{tmp_path}/root"\n'
-                      f'[crio.runtime]\nadditional_artifact_stores = [{", ".join(stores)}]\n')
+    config.write_text(crio_toml(tmp_path / "root", stores=stores))
     with short_tempdir() as sockets:
         result = subprocess.run([*SERVE_CRI, "--listen", f"unix://{sockets}/cri.sock", "--config", str(config)],
                                 capture_output=True, text=True, timeout=60)

@@ -11,12 +11,13 @@ import stat
 from pathlib import Path
 
 import pytest
+from cri_api.v1 import api_pb2
 
-from artifact_conformance.fixtures import cri_adapter as cri
 from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, sha256_file_digest, unique_repository
 from artifact_conformance.fixtures.crio_adapter import CrioAdapter
 from artifact_conformance.fixtures.crio_node import CrioUnavailable, find_crio
 from artifact_conformance.fixtures.cri_mounts import image_volume_mounts
+from artifact_conformance.fixtures.cri_settings import CriSettings
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
 from artifact_conformance.fixtures.sut import NodeConfig
@@ -31,7 +32,7 @@ def crio() -> CrioAdapter:
         find_crio()
     except CrioUnavailable as error:
         pytest.skip(f"no CRI-O: {error}")
-    adapter = CrioAdapter.from_settings(None, cri.CriSettings(launch="true {socket} {config}"))
+    adapter = CrioAdapter.from_settings(None, CriSettings(launch="true {socket} {config}"))
     yield adapter
     adapter.stop()
 
@@ -60,5 +61,5 @@ def test_a_container_sees_the_read_only_artifact_byte_for_byte(crio: CrioAdapter
     # What the container saw was compared with those host files inside it (find, sha256sum).
     assert any("byte-identical" in note for note in reading.notes), reading.notes
     # No pod or container is left behind.
-    assert not crio._call("ListContainers", cri.api_pb2.ListContainersRequest()).containers
-    assert not crio._call("ListPodSandbox", cri.api_pb2.ListPodSandboxRequest()).items
+    assert not crio._call("ListContainers", api_pb2.ListContainersRequest()).containers
+    assert not crio._call("ListPodSandbox", api_pb2.ListPodSandboxRequest()).items

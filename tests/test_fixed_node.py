@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures import cri_adapter as cri
+from artifact_conformance.fixtures import cri_settings as cri
 from artifact_conformance.fixtures.harness_fixtures import parse_listen_address
 from artifact_conformance.fixtures.sut import FixedNode, SutOptions, UnknownSut, adapter_factory, create_sut
 from artifact_conformance.fixtures.traffic_probe import ProbeUnavailable, TrafficProbe
+from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import LAUNCH_COMMAND
 
 UNDER = "127.0.0.1:5050/"
@@ -61,7 +62,7 @@ def test_pinned_images_must_agree_on_what_can_match_the_scenarios_names(runtime,
 
 def test_the_cri_adapter_describes_its_fixed_runtime(tmp_path: Path):
     config = tmp_path / "99-artifact-conformance.conf"
-    config.write_text('[crio.runtime]\nadditional_artifact_stores = ["/mnt/a"]\n[crio.image]\npinned_images = ["x*"]\n')
+    config.write_text(crio_toml(stores=["/mnt/a"], pinned=["x*"]))  # a drop-in: no root
     adapter = create_sut(SutOptions("cri", {cri.ENDPOINT: "unix:///run/crio.sock", cri.RUNTIME_CONFIG: str(config),
                                             cri.ARTIFACTS_SUBDIR: "layout"}))
     fixed = adapter.fixed_node()

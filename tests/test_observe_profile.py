@@ -21,7 +21,8 @@ from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, rand
 from artifact_conformance.fixtures.observe_profile import writing_step
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore, fingerprint_tree
-from tests.cri_process import crio_toml, serve_cri, short_tempdir
+from artifact_conformance.simulator.crio_toml import crio_toml
+from tests.cri_process import serve_cri, short_tempdir
 from tests.test_cri_fixed_endpoint import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,8 @@ from artifact_conformance.fixtures.artifacts import ArtifactBuilder, PushedArtif
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
 from artifact_conformance.fixtures.traffic_probe import Fault, TrafficProbe
-from tests.cri_process import ServeCri, crio_toml
+from artifact_conformance.simulator.crio_toml import crio_toml
+from tests.cri_process import ServeCri
 from tests.crictl import Crictl
 from tests.plain_messages import assert_plain
 

@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cri_process import crio_toml, serve_cri
+from artifact_conformance.simulator.crio_toml import crio_toml
+from tests.cri_process import serve_cri
 from tests.test_cri_fixed_endpoint import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

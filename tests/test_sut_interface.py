@@ -11,7 +11,7 @@ import pytest
 
 from artifact_conformance.fixtures import sut as sut_module
 from artifact_conformance.fixtures.image_gc import ImageGC
-from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter, load_store_class
+from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter, as_sut_error, load_store_class
 from artifact_conformance.fixtures.sut import (
     CONFIGURE,
     MOUNT_PATHS,
@@ -31,6 +31,8 @@ from artifact_conformance.fixtures.sut import (
     parse_settings,
     require,
 )
+from artifact_conformance.simulator import errors as sim
+from artifact_conformance.simulator.cri_server import status_for
 from artifact_conformance.simulator.store import ArtifactStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +42,7 @@ def test_error_kinds_are_a_closed_set_with_one_class_each():
     assert sut_module.ERROR_KINDS == {
         "not_found", "invalid_reference", "ambiguous", "not_an_artifact", "config", "registry", "corrupt", "other",
     }
+    assert set(SutError._by_kind) == sut_module.ERROR_KINDS  # one class per kind, no more
     error = SutError.of("ambiguous", "abc matches 2")
     assert isinstance(error, SutAmbiguous) and error.kind == "ambiguous" and str(error) == "ambiguous: abc matches 2"
     with pytest.raises(ValueError, match="unknown SUT error kind"):
@@ -114,6 +117,31 @@ def test_reference_adapter_maps_simulator_errors(tmp_path: Path):
     finally:
         sut.stop()
     assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("error, kind", [
+    (sim.InvalidReferenceError("x"), "invalid_reference"),
+    (sim.AmbiguousIDError("x"), "ambiguous"),
+    (sim.NotFoundError("x"), "not_found"),
+    (sim.NoMatchingPlatformError("x"), "not_found"),
+    (sim.NotAnArtifactError("x"), "not_an_artifact"),
+    (sim.ConfigError("x"), "config"),
+    (sim.RegistryError("x"), "registry"),
+    (sim.RegistryAccessError("x"), "registry"),
+    (sim.DigestMismatchError("x"), "registry"),  # the registry's content did not match
+    (sim.CorruptStoreError("x"), "corrupt"),
+    (sim.UnsafeLayerNameError("x"), "corrupt"),
+    (sim.RefusedError("x"), "other"),
+    (sim.ArtifactStoreError("x"), "other"),
+])
+def test_a_store_error_is_the_same_kind_in_process_and_through_serve_cri(error, kind):
+    assert (as_sut_error(error).kind, status_for(error)[1]) == (kind, kind)
+    assert as_sut_error(error).message == "x"
+
+
+def test_an_os_error_is_other_naming_its_type():
+    error = as_sut_error(PermissionError(13, "Permission denied"))
+    assert error.kind == "other" and error.message.startswith("PermissionError: ")
 
 
 def test_bad_sut_options_are_usage_errors():

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from artifact_conformance.fixtures.registry import RegistryEndpoint
+from artifact_conformance.simulator.crio_toml import crio_toml
 
 from .big_artifacts import PushedBigArtifact, StreamingPusher, write_content
 from .measure import ratio
@@ -113,7 +114,7 @@ def _simulator_pull(root_parent: Path, logs: Path, registry: RegistryEndpoint, r
     root = root_parent / "root"
     root_parent.mkdir(parents=True)
     config = root_parent / "crio.toml"
-    config.write_text(f'[crio]\nroot = "{root}"\n[crio.image]\ninsecure_registries = ["{registry.address}"]\n')
+    config.write_text(crio_toml(root, insecure=[registry.address]))
     try:
         result = measure(simulator_command("store", "--config", str(config), "--json", "pull", reference), logs, name)
         digest = None

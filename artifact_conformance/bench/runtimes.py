@@ -42,7 +42,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.fixtures import cri_adapter as cri
+from artifact_conformance.fixtures import cri_settings as cri
+from artifact_conformance.fixtures.cri_adapter import CriAdapter, launch_check
+from artifact_conformance.fixtures.cri_errors import CriEndpointError
 from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, random_content, unique_repository
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
@@ -110,10 +112,10 @@ class Systems:
     def __init__(self, sut: SutOptions) -> None:
         self.sut = sut
 
-    def make(self, system: str, timeout_s: float) -> cri.CriAdapter:
+    def make(self, system: str, timeout_s: float) -> CriAdapter:
         options = with_timeout(self.sut if system == SUT else reference_options(timeout_s), timeout_s)
         adapter = create_sut(options)
-        if not isinstance(adapter, cri.CriAdapter) or not adapter.settings.launch:
+        if not isinstance(adapter, CriAdapter) or not adapter.settings.launch:
             raise cri.CriSettingsError(
                 f"the bench starts the system under test per store size: --sut {options.name} must be a CRI adapter "
                 "in launch mode (--sut crio, or --sut cri --cri-launch 'COMMAND {socket} {config}')")
@@ -148,9 +150,9 @@ def run(workdir: Path, registry: RegistryEndpoint | None, sut: SutOptions, optio
     return result
 
 
-def _who(adapter: cri.CriAdapter, workdir: Path) -> str:
+def _who(adapter: CriAdapter, workdir: Path) -> str:
     try:
-        return cri.launch_check(adapter, workdir)
+        return launch_check(adapter, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -221,7 +223,7 @@ def _lookups(workdir: Path, systems: Systems, populations: dict[tuple[int, int],
             try:
                 memory.append({"system": system, "stores": stores, "artifacts": size,
                                **_one_size(systems, system, node, active, queries, sampled, size, options)})
-            except (SutError, cri.CriEndpointError) as error:  # it would not start (again): say so, go on
+            except (SutError, CriEndpointError) as error:  # it would not start (again): say so, go on
                 for one in active:
                     if not one.points or one.points[-1]["artifacts"] != size:
                         one.points.append({"artifacts": size, "state": FAILED,

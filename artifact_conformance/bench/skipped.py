@@ -24,6 +24,7 @@ from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
 from artifact_conformance.fixtures.traffic_probe import TrafficProbe
 from artifact_conformance.simulator.config import StoreConfig
+from artifact_conformance.simulator.crio_toml import crio_toml
 from artifact_conformance.simulator.store import ArtifactStore
 
 from .measure import ratio
@@ -85,9 +86,7 @@ def _simulator_pull(probe: TrafficProbe, work: Path, additional: list[Path], ref
     work.mkdir(parents=True)
     root = work / "root"
     config = work / "crio.toml"
-    stores = ", ".join(f'"{p}"' for p in additional)
-    config.write_text(f'[crio]\nroot = "{root}"\n[crio.runtime]\nadditional_artifact_stores = [{stores}]\n'
-                      f'[crio.image]\ninsecure_registries = ["{probe.address}"]\n')
+    config.write_text(crio_toml(root, stores=additional, insecure=[probe.address]))
     probe.clear()
     result = measure(simulator_command("store", "--config", str(config), "--json", "pull", reference),
                      logs, f"simulator-{work.name}")
