@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from artifact_conformance.fixtures.artifacts import Layer, unique_repository
-from artifact_conformance.fixtures.robustness import bounded
+from artifact_conformance.fixtures.bounded_calls import bounded
 from artifact_conformance.fixtures.store_populators import fingerprint_tree
 from artifact_conformance.fixtures.traffic_probe import Fault
 from artifact_conformance.simulator import mediatypes as mt
