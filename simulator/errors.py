@@ -5,7 +5,7 @@ serve-cri's gRPC codes and the reference adapter's SutErrors follow from it."""
 from collections.abc import Iterator
 from typing import ClassVar
 
-from . import error_kinds as kinds
+from artifact_conformance.reporting import error_kinds as kinds
 
 
 class ArtifactStoreError(Exception):

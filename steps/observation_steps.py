@@ -6,7 +6,7 @@ from pytest_bdd import parsers, then
 
 from artifact_conformance.fixtures.scenario_context import Scenario
 from artifact_conformance.fixtures.sut import MAIN_STORE_LAYOUT, WARNINGS, require
-from artifact_conformance.simulator.error_kinds import AMBIGUOUS, PHRASES
+from artifact_conformance.reporting.error_kinds import AMBIGUOUS, PHRASES
 from artifact_conformance.steps.phrases import ARTIFACT, ARTIFACT_LABELS, HOST_INSTANCE, ID_PART, artifact_labels
 
 # "it fails as <phrase>" -> the error kind

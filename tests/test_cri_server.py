@@ -27,7 +27,7 @@ from artifact_conformance.simulator.cri_server import (
     status_for,
 )
 from artifact_conformance.simulator.crio_toml import crio_toml
-from artifact_conformance.simulator.error_kinds import ERROR_KINDS
+from artifact_conformance.reporting.error_kinds import ERROR_KINDS
 from tests.cri_process import SERVE_CRI, ServeCri, serve_cri, short_tempdir
 from tests.crictl import Crictl
 from tests.plain_messages import assert_plain

@@ -7,8 +7,9 @@ harness's ``SutError`` classes are one per kind; the ``cri`` adapter maps what
 another runtime says (gRPC code, message) onto a kind; and a scenario says a
 kind in words (``PHRASES``: "it fails as not found").
 
-The lowest layer besides reporting: the simulator, the fixtures and the steps
-all import it, and it imports nothing of theirs.
+Plain data in the lowest layer, beside the outcomes and levels of
+``vocabulary.py``: the simulator, the fixtures and the steps all import it,
+and it imports nothing of the project.
 """
 
 from __future__ import annotations
