@@ -36,26 +36,8 @@ from artifact_conformance.fixtures.cri_settings import (
 )
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.sut import (
-    CONFIGURE,
-    MAIN_STORE_LAYOUT,
-    MOUNT_PATHS,
-    RELOAD,
-    WARNINGS,
-    NodeConfig,
-    NotApplicable,
-    SutAmbiguous,
-    SutConfigError,
-    SutCorrupt,
-    SutInvalidReference,
-    SutNotAnArtifact,
-    SutNotFound,
-    SutOptions,
-    SutOtherError,
-    SutRegistryError,
-    available_adapters,
-    create_sut,
-)
+from artifact_conformance.fixtures.sut import CONFIGURE, MAIN_STORE_LAYOUT, MOUNT_PATHS, RELOAD, WARNINGS, NodeConfig, NotApplicable, SutAmbiguous, SutConfigError, SutCorrupt, SutInvalidReference, SutNotAnArtifact, SutNotFound, SutOptions, SutOtherError, SutRegistryError
+from artifact_conformance.fixtures.sut_selection import available_adapters, create_sut
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import LAUNCH_COMMAND, serve_cri, short_tempdir

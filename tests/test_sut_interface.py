@@ -12,25 +12,8 @@ import pytest
 from artifact_conformance.fixtures import sut as sut_module
 from artifact_conformance.fixtures.image_gc import ImageGC
 from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter, as_sut_error, load_store_class
-from artifact_conformance.fixtures.sut import (
-    CONFIGURE,
-    MOUNT_PATHS,
-    Artifact,
-    NodeConfig,
-    NotApplicable,
-    SutAmbiguous,
-    SutConfigError,
-    SutError,
-    SutInvalidReference,
-    SutNotFound,
-    SutOptions,
-    SystemUnderTest,
-    UnknownSut,
-    available_adapters,
-    create_sut,
-    parse_settings,
-    require,
-)
+from artifact_conformance.fixtures.sut import CONFIGURE, MOUNT_PATHS, Artifact, NodeConfig, NotApplicable, SutAmbiguous, SutConfigError, SutError, SutInvalidReference, SutNotFound, SutOptions, SystemUnderTest, require
+from artifact_conformance.fixtures.sut_selection import UnknownSut, available_adapters, create_sut, parse_settings
 from artifact_conformance.simulator import errors as sim
 from artifact_conformance.simulator.cri_server import status_for
 from artifact_conformance.simulator.store import ArtifactStore

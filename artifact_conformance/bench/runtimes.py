@@ -48,7 +48,8 @@ from artifact_conformance.fixtures.cri_errors import CriEndpointError
 from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, random_content, unique_repository
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.sut import NodeConfig, SutError, SutOptions, create_sut
+from artifact_conformance.fixtures.sut import NodeConfig, SutError, SutOptions
+from artifact_conformance.fixtures.sut_selection import create_sut
 from artifact_conformance.fixtures.traffic_probe import TrafficProbe
 
 from .big_artifacts import StreamingPusher
