@@ -28,7 +28,7 @@ from artifact_conformance.reporting.verdict import (
     UNEXPECTED_PASS,
     Verdict,
 )
-from artifact_conformance.reporting.vocabulary import JUDGEMENT_LABELS, LEVELS, outcome_label
+from artifact_conformance.reporting.vocabulary import ERROR, FAILED, JUDGEMENT_LABELS, LEVELS, NOT_APPLICABLE, OUTCOMES, outcome_label
 
 OUTCOME_STYLE = {
     "passed": "green", "failed": "bold red", "error": "bold red", "not_applicable": "dim", "skipped": "dim",
@@ -178,8 +178,8 @@ def summary_table(features: Sequence[FeatureView]) -> Table:
     table.add_column("area")
     for level in LEVELS:
         table.add_column(level, justify="right")
-    for outcome in ("passed", "failed", "n/a", "skipped", "error"):
-        table.add_column(outcome, justify="right")
+    for outcome in OUTCOMES:  # "n/a" keeps the table within 80 columns
+        table.add_column("n/a" if outcome == NOT_APPLICABLE else outcome_label(outcome), justify="right")
     everything: list[ScenarioView] = []
     for feature in features:
         scenarios = feature.scenarios
@@ -192,9 +192,9 @@ def summary_table(features: Sequence[FeatureView]) -> Table:
 
 def _counts(scenarios: Sequence[ScenarioView]) -> list[Text]:
     cells = []
-    for outcome in ("passed", "failed", "not_applicable", "skipped", "error"):
+    for outcome in OUTCOMES:
         n = sum(1 for s in scenarios if s.outcome == outcome)
-        style = OUTCOME_STYLE[outcome] if n and outcome in ("failed", "error") else ("" if n else "dim")
+        style = OUTCOME_STYLE[outcome] if n and outcome in (FAILED, ERROR) else ("" if n else "dim")
         cells.append(Text(str(n), style=style))
     return cells
 
