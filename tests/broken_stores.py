@@ -1,9 +1,10 @@
 """Deliberately broken variants of the reference store.
 
 Each one gets a single rule of docs/contract.md wrong, the way a real runtime
-plausibly could. ``tests/test_mutation.py`` runs the conformance suite against
-every variant and requires at least one scenario to fail: a suite that lets a
-broken store pass is a suite that does not bite.
+plausibly could. ``tests/test_mutation.py`` names, for every variant, the
+scenarios that check that rule, runs them against it and requires each named
+one to fail: a suite that lets a broken store pass is a suite that does not
+bite, and one that catches it only by accident bites in the wrong place.
 
 Select one by hand with::
 

@@ -1,8 +1,9 @@
 """Broken variants of the reference store that only robustness.feature can catch.
 
 Like ``broken_stores``, each gets one thing wrong the way a real runtime
-plausibly could; ``tests/test_robustness_bites.py`` runs the scenarios that
-should catch it and requires a failure.
+plausibly could; ``tests/test_robustness_bites.py`` names the scenarios of
+robustness.feature each must fail, runs them against it and requires each
+named one to fail.
 """
 
 from __future__ import annotations
@@ -41,3 +42,6 @@ class SkipsShapeChecks(ArtifactStore):
     def __init__(self, config, registry=None):
         mt.document_problem = lambda document: None  # this process runs only this variant
         super().__init__(config, registry)
+
+
+VARIANTS = [TrustsRegistryBlobs, LeavesStagingBehind, SkipsShapeChecks]

@@ -5,7 +5,6 @@ checks that say so fail when they should."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from artifact_conformance.contract import ContractError, contract_path, load_contract, parse_contract
 from artifact_conformance.contract_coverage import coverage_problems, scenarios_by_rule
 from artifact_conformance.reporting.feature_files import packaged_features, parse_features
+from tests.pytest_runs import PytestRun, run_pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,14 +155,12 @@ def test_the_contract_parser_keeps_ids_levels_sections_and_reasons():
 
 
 # --- collection refuses what the contract does not allow ------------------------------------
-def _collect(tmp_path: Path, tags: str) -> subprocess.CompletedProcess:
+def _collect(tmp_path: Path, tags: str) -> PytestRun:
     (tmp_path / "x.feature").write_text(f"@listing\nFeature: X\n  {tags}\n  Scenario: s\n    Given x\n", encoding="utf-8")
     (tmp_path / "test_x.py").write_text("from pytest_bdd import scenarios\n\nscenarios('x.feature')\n", encoding="utf-8")
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["artifact_conformance.fixtures.suite_plugins"]\n',
                                           encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "--strict-markers",
-                           "-p", "no:cacheprovider", "-p", "no:xdist", "test_x.py"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return run_pytest("--collect-only", "-q", "--strict-markers", "-p", "no:xdist", "test_x.py", cwd=tmp_path, timeout=120)
 
 
 def test_collection_turns_a_rule_tag_into_a_rule_marker(tmp_path: Path):

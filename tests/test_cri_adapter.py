@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.server
 import shlex
 import socketserver
-import subprocess
 import sys
 import textwrap
 import threading
@@ -41,6 +40,7 @@ from artifact_conformance.fixtures.sut_selection import available_adapters, crea
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import LAUNCH_COMMAND, serve_cri, short_tempdir
+from tests import pytest_runs
 
 UNREACHABLE_REGISTRY = "127.0.0.1:1"
 
@@ -365,12 +365,11 @@ def test_sut(sut_options, sut_factory):
 """
 
 
-def run_pytest(tmp_path: Path, *args: str, test: str = PROBE_TEST) -> subprocess.CompletedProcess:
+def run_pytest(tmp_path: Path, *args: str, test: str = PROBE_TEST) -> pytest_runs.PytestRun:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_probe.py").write_text(test)
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *PLUGINS,
-                           "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), str(tmp_path), *args],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    return pytest_runs.run_pytest(*PLUGINS, "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path),
+                                  str(tmp_path), *args, cwd=tmp_path, timeout=120)
 
 
 def test_plugin_fails_the_session_once_for_an_unreachable_endpoint(tmp_path: Path):

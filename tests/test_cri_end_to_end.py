@@ -23,10 +23,7 @@ and fields cross the socket, which the in-process run cannot see.
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -39,6 +36,7 @@ from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.sut import MOUNT_PATHS, NOT_APPLICABLE_PREFIX, PULL_PROCESS
 from tests.capability_masked import SETTING as CAPABILITIES_SETTING
 from tests.cri_process import LAUNCH_COMMAND
+from tests.pytest_runs import RunningPytest, start_pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 600
@@ -50,32 +48,21 @@ PROBLEMS = ("failed", "error")
 
 
 def start_suite(name: str, tmp_path: Path, registry: RegistryEndpoint, *extra: str,
-                workers: int = 2) -> tuple[subprocess.Popen, Path, Path]:
-    results = tmp_path / f"{name}.json"
-    output = tmp_path / f"{name}.log"
-    command = [
-        sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider", "-n", str(workers),
-        f"--registry-url={registry.url}", f"--results-json={results}", f"--basetemp={tmp_path / name}", *extra,
-    ]
-    # An outer xdist worker's variables would make the inner run think it is a worker too.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
-    with open(output, "wb") as sink:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, env=env)
-    return process, results, output
+                workers: int = 2) -> RunningPytest:
+    return start_pytest("features", "-q", "-n", str(workers), f"--registry-url={registry.url}",
+                        f"--basetemp={tmp_path / name}", *extra, results=tmp_path / f"{name}.json")
 
 
-def finish_suite(process: subprocess.Popen, results: Path, output: Path) -> dict:
+def finish_suite(suite: RunningPytest) -> dict:
     try:
-        code = process.wait(RUN_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise AssertionError(f"the suite did not finish in {RUN_TIMEOUT_S} s:\n{output.read_text()[-3000:]}") from None
-    text = output.read_text(errors="replace")
-    assert results.is_file(), f"pytest exited {code} without writing {results.name}:\n{text[-3000:]}"
-    document = json.loads(results.read_text())
-    document["exit_code"] = code
+        run = suite.wait(RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired as timeout:
+        output = (timeout.output or "") + (timeout.stderr or "")
+        raise AssertionError(f"the suite did not finish in {RUN_TIMEOUT_S} s:\n{output[-3000:]}") from None
+    text = run.output
+    assert run.results is not None, f"pytest exited {run.returncode} without writing {suite.results.name}:\n{text[-3000:]}"
+    document = run.results
+    document["exit_code"] = run.returncode
     document["output_tail"] = text[-3000:]
     return document
 
@@ -109,12 +96,12 @@ def test_the_suite_through_cri_matches_the_in_process_run(registry: RegistryEndp
     # faster) fits in beside it and is done long before it.
     cri_run = start_suite("cri", tmp_path, registry, "--sut", "cri", "--cri-launch", LAUNCH_COMMAND)
     try:
-        in_process = finish_suite(*start_suite(
+        in_process = finish_suite(start_suite(
             "in-process", tmp_path, registry, "--sut", "tests.capability_masked:ReferenceWithCapabilities",
             "--sut-option", f"{CAPABILITIES_SETTING}={','.join(sorted(through_cri_capabilities))}", workers=1))
     finally:
         in_process_s = time.monotonic() - started
-        through_cri = finish_suite(*cri_run)
+        through_cri = finish_suite(cri_run)
     elapsed = time.monotonic() - started
 
     expected, actual = by_nodeid(in_process), by_nodeid(through_cri)

@@ -14,11 +14,8 @@ holds nothing the suite pulled.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,8 +23,8 @@ import pytest
 from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import serve_cri, short_tempdir
+from tests.pytest_runs import child_env, run_pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 600
 # Why a scenario may be not applicable on a fixed runtime: a capability the
 # cri adapter lacks there, or a configuration the scenario needs for itself.
@@ -46,18 +43,14 @@ def free_port() -> int:
 
 def run_suite(tmp_path: Path, registry: RegistryEndpoint, endpoint: str, config: Path, listen: str,
               *extra: str) -> tuple[dict, str]:
-    results = tmp_path / "results.json"
-    command = [
-        sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider",
-        f"--registry-url={registry.url}", f"--results-json={results}", f"--basetemp={tmp_path / 'run'}",
+    run = run_pytest(
+        "features", "-q", f"--registry-url={registry.url}", f"--basetemp={tmp_path / 'run'}",
         "--sut", "cri", "--cri-endpoint", endpoint, "--cri-runtime-config", str(config),
-        "--probe-listen", listen, *extra,
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env=env)
-    output = run.stdout + run.stderr
-    assert results.is_file(), f"pytest exited {run.returncode} without results:\n{output[-3000:]}"
-    return json.loads(results.read_text()), output
+        "--probe-listen", listen, *extra, results=tmp_path / "results.json", timeout=RUN_TIMEOUT_S,
+    )
+    output = run.output
+    assert run.results is not None, f"pytest exited {run.returncode} without results:\n{output[-3000:]}"
+    return run.results, output
 
 
 def index_entries(layout: Path) -> list:
@@ -113,12 +106,12 @@ def test_a_scenario_runs_when_the_fixed_configuration_happens_to_match(registry:
 def test_the_fixed_endpoint_mode_needs_a_fixed_probe_address(tmp_path: Path):
     config = tmp_path / "crio.toml"
     config.write_text(crio_toml(tmp_path / "root", stores=[str(tmp_path / "ro")]))
-    base = [sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider", "--collect-only",
+    base = ["features", "-q", "--collect-only",
             "--sut", "cri", "--cri-endpoint", f"unix://{tmp_path}/cri.sock", "--cri-runtime-config", str(config)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "ARTIFACT_CONFORMANCE_PROBE"))}
+    env = child_env(drop_prefixes=("ARTIFACT_CONFORMANCE_PROBE",))
 
     def usage_error(*extra: str) -> str:
-        run = subprocess.run([*base, *extra], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+        run = run_pytest(*base, *extra, env=env, timeout=120)
         assert run.returncode == 4, run.stdout + run.stderr
         return run.stderr
 

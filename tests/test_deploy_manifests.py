@@ -34,6 +34,7 @@ kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="pip ins
 from kubernetes_validate import utils as kv_utils  # noqa: E402
 
 from artifact_conformance.cli import parse_arguments  # noqa: E402
+from tests.pytest_runs import run_pytest  # noqa: E402
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 KUBERNETES_MANIFESTS = ("daemonset.yaml", "job.yaml")
@@ -140,12 +141,9 @@ def test_mounts_privileges_and_node_name(where: str, spec: dict):
 @functools.cache
 def suite_option_names() -> frozenset[str]:
     """The options pytest knows with the suite's plugins loaded (what run passes them to)."""
-    import sys
-
     from artifact_conformance.run_command import PLUGINS_MODULE
 
-    shown = subprocess.run([sys.executable, "-m", "pytest", "-p", PLUGINS_MODULE, "--help"], capture_output=True,
-                           text=True, timeout=120, cwd=DEPLOY).stdout
+    shown = run_pytest("-p", PLUGINS_MODULE, "--help", cwd=DEPLOY, timeout=120).stdout
     return frozenset(word.split("=", 1)[0].rstrip(",") for word in shown.split() if word.startswith("--"))
 
 

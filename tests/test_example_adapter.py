@@ -12,7 +12,6 @@ applicable, not failed).
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from artifact_conformance.fixtures.registry import RegistryEndpoint
+from tests.pytest_runs import child_env, run_pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "minimal_adapter"
@@ -57,15 +57,12 @@ def installed_example(tmp_path_factory) -> Path:
 @pytest.mark.registry
 def test_the_example_adapter_runs_scenarios(installed_example: Path, registry: RegistryEndpoint, tmp_path: Path):
     results = tmp_path / "results.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(installed_example), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "pytest", *SCENARIOS, "-q", "-p", "no:cacheprovider", "-n", "2",
-               "--sut", "example-json", f"--registry-url={registry.url}", f"--results-json={results}",
-               f"--basetemp={tmp_path / 'run'}"]
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
-    output = (run.stdout + run.stderr)[-4000:]
-    assert results.is_file(), f"pytest exited {run.returncode} without results:\n{output}"
-    outcomes = {s["nodeid"]: (s["outcome"], s.get("message") or "") for s in json.loads(results.read_text())["scenarios"]}
+    env = child_env({"PYTHONPATH": os.pathsep.join(filter(None, [str(installed_example), os.environ.get("PYTHONPATH")]))})
+    run = run_pytest(*SCENARIOS, "-q", "-n", "2", "--sut", "example-json", f"--registry-url={registry.url}",
+                     f"--basetemp={tmp_path / 'run'}", env=env, results=results, timeout=600)
+    output = run.output[-4000:]
+    assert run.results is not None, f"pytest exited {run.returncode} without results:\n{output}"
+    outcomes = {s["nodeid"]: (s["outcome"], s.get("message") or "") for s in run.results["scenarios"]}
     assert {n: o for n, (o, _) in outcomes.items()} == SCENARIOS, output
     outcome, reason = outcomes["features/test_pinning.py::test_pinned_images_is_reread_without_a_restart"]
     assert "the 'example-json' system under test does not declare the 'reload' capability" in reason, reason

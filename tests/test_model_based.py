@@ -26,8 +26,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -46,6 +44,7 @@ from hypothesis.stateful import (
 
 from artifact_conformance.fixtures.artifacts import Layer, PushedArtifact, random_content, unique_repository
 from tests.contract_model import MAIN, Ambiguous, ContractModel
+from tests.pytest_runs import child_env, run_pytest
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
 from artifact_conformance.fixtures.sut import CONFIGURE, Artifact, NodeConfig, SutError, require
 
@@ -482,16 +481,13 @@ CAUGHT_VARIANTS = ["MainStoreAsCache", "PullsNotSkipped"]
 
 @pytest.mark.parametrize("variant", CAUGHT_VARIANTS)
 def test_the_model_catches_broken_stores(variant, registry, tmp_path):
-    command = [
-        sys.executable, "-m", "pytest", f"{Path(__file__).relative_to(ROOT)}::test_the_system_follows_the_contract_model",
-        "-q", "-p", "no:cacheprovider", f"--registry-url={registry.url}",
+    run = run_pytest(
+        f"{Path(__file__).relative_to(ROOT)}::test_the_system_follows_the_contract_model",
+        "-q", f"--registry-url={registry.url}",
         f"--reference-store-class=tests.broken_stores:{variant}", f"--basetemp={tmp_path / 'run'}",
-        "--hypothesis-seed=0",
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
-    env.update({ENV_SOAK: "40", ENV_SHRINK: "0"})
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
-    output = run.stdout + run.stderr
+        "--hypothesis-seed=0", env=child_env({ENV_SOAK: "40", ENV_SHRINK: "0"}), timeout=300,
+    )
+    output = run.output
     assert run.returncode == 1 and re.search(r"ContractViolation", output), (
         f"the model-based test did not catch {variant}: pytest exited {run.returncode}\n{output[-3000:]}"
     )

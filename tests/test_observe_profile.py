@@ -23,9 +23,8 @@ from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore, fingerprint_tree
 from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import serve_cri, short_tempdir
+from tests.pytest_runs import run_pytest
 from tests.test_cri_fixed_endpoint import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_rule_keeps_scenarios_that_only_pull_list_and_pin():
@@ -38,9 +37,7 @@ def test_the_rule_keeps_scenarios_that_only_pull_list_and_pin():
 
 
 def test_the_observe_selection_touches_no_read_only_store():
-    run = subprocess.run([sys.executable, "-m", "pytest", "features", "--collect-only", "-q", "-p", "no:cacheprovider",
-                          "--observe-only"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")})
+    run = run_pytest("features", "--collect-only", "-q", "--observe-only", timeout=120)
     selected = [line for line in run.stdout.splitlines() if "::" in line]
     assert run.returncode == 0 and 20 <= len(selected) < 120, run.stdout[-2000:]
     areas = {line.split("::")[0].rsplit("test_", 1)[-1].removesuffix(".py") for line in selected}

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -19,24 +17,15 @@ from artifact_conformance.fixtures.registry import RegistryEndpoint
 from artifact_conformance.reporting.redaction import REDACTED, redact
 from artifact_conformance.reporting.results_schema import FORMAT
 from artifact_conformance.reporting.vocabulary import OUTCOMES
+from tests.pytest_runs import child_env, run_pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 STEP_OUTCOMES = {"passed", "failed", "not_applicable", "skipped", "not_run", "undefined"}
 
 pytestmark = pytest.mark.registry
 
 
-def run_pytest(args: list[str], cwd: Path = ROOT, env_extra: dict[str, str] | None = None,
-               timeout: float = 240) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
-    env.pop("PYTEST_ADDOPTS", None)
-    env.update(env_extra or {})
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
-
-
 def collected(args: list[str], registry: RegistryEndpoint) -> set[str]:
-    run = run_pytest([*args, "--collect-only", "-q", f"--registry-url={registry.url}", "--registry-provider=url"])
+    run = run_pytest(*args, "--collect-only", "-q", f"--registry-url={registry.url}", "--registry-provider=url", timeout=240)
     assert run.returncode == 0, run.stdout + run.stderr
     return {line for line in run.stdout.splitlines() if "::" in line}
 
@@ -72,11 +61,11 @@ def test_complete_under_xdist(registry: RegistryEndpoint, tmp_path: Path):
     files = ["features/test_pulling.py", "features/test_configuration.py"]
     expected = collected(files, registry)
     out = tmp_path / "results" / "run.json"
-    run = run_pytest([
+    run = run_pytest(
         *files, "-n", "2", f"--registry-url={registry.url}", "--registry-provider=url", f"--results-json={out}",
         "--sut-option", "api_token=s3cret", "--sut-option=registry_password=hunter2",
-        f"--basetemp={tmp_path / 'base'}",
-    ])
+        f"--basetemp={tmp_path / 'base'}", timeout=240,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     document = load(out)
     assert [p.name for p in out.parent.iterdir()] == ["run.json"], "a temporary file was left behind"
@@ -148,10 +137,11 @@ def install_limited_adapter(directory: Path) -> dict[str, str]:
 def test_not_applicable_scenarios_and_steps(registry: RegistryEndpoint, tmp_path: Path):
     env = install_limited_adapter(tmp_path / "vendor")
     out = tmp_path / "limited.json"
-    run = run_pytest([
+    run = run_pytest(
         "features/test_mounts.py", "features/test_configuration.py", "-n", "2", "--sut", "limited",
         f"--registry-url={registry.url}", "--registry-provider=url", f"--results-json={out}", f"--basetemp={tmp_path / 'base'}",
-    ], env_extra=env)
+        env=child_env(env), timeout=240,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     document = load(out)
     assert document["run"]["sut"]["name"] == "limited"
@@ -176,10 +166,10 @@ def test_not_applicable_scenarios_and_steps(registry: RegistryEndpoint, tmp_path
 
 def test_failures_name_their_step(registry: RegistryEndpoint, tmp_path: Path):
     out = tmp_path / "broken.json"
-    run = run_pytest([
+    run = run_pytest(
         "features/test_pulling.py", "-n", "2", f"--registry-url={registry.url}", "--registry-provider=url", f"--results-json={out}",
-        "--reference-store-class=tests.broken_stores:PullsNotSkipped", f"--basetemp={tmp_path / 'base'}",
-    ])
+        "--reference-store-class=tests.broken_stores:PullsNotSkipped", f"--basetemp={tmp_path / 'base'}", timeout=240,
+    )
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
     document = load(out)
     failed = [s for s in document["scenarios"] if s["outcome"] == "failed"]
@@ -265,7 +255,7 @@ def test_outcome_kinds(tmp_path: Path):
     for name, text in SKIP_AND_UNDEFINED.items():
         (project / name).write_text(text)
     out = tmp_path / "demo.json"
-    run = run_pytest(["-n", "2", f"--results-json={out}", "--rootdir", str(project)], cwd=project, timeout=120)
+    run = run_pytest("-n", "2", f"--results-json={out}", "--rootdir", str(project), cwd=project, timeout=120)
     assert run.returncode == 1, run.stdout + run.stderr
     outcomes = {s["scenario"]: s["outcome"] for s in load(out)["scenarios"]}
     assert outcomes == {

@@ -3,8 +3,6 @@ and the reference adapter's mapping of simulator errors (no registry needed)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,7 @@ from artifact_conformance.fixtures.sut_selection import UnknownSut, available_ad
 from artifact_conformance.simulator import errors as sim
 from artifact_conformance.simulator.cri_server import status_for
 from artifact_conformance.simulator.store import ArtifactStore
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.pytest_runs import run_pytest
 
 
 def test_error_kinds_are_a_closed_set_with_one_class_each():
@@ -130,8 +127,7 @@ def test_an_os_error_is_other_naming_its_type():
 def test_bad_sut_options_are_usage_errors():
     for args in (["--sut", "nonexistent"], ["--reference-store-class", "tests.broken_stores:Nope"],
                  ["--sut-option", "novalue"]):
-        run = subprocess.run([sys.executable, "-m", "pytest", "features", "--collect-only", "-q",
-                              "-p", "no:cacheprovider", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        run = run_pytest("features", "--collect-only", "-q", *args, timeout=120)
         assert run.returncode == 4, (args, run.stdout[-1500:], run.stderr[-1500:])  # pytest's usage error
         assert "ERROR:" in run.stderr, run.stderr
 
