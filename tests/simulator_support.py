@@ -19,11 +19,10 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import tomli_w
-
 from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, PushedArtifact, host_platform, unique_repository
 from artifact_conformance.fixtures.store_populators import ReadOnlyStore
 from artifact_conformance.simulator.config import StoreConfig
+from artifact_conformance.simulator.crio_toml import crio_toml
 from artifact_conformance.simulator.store import ArtifactStore
 
 
@@ -55,13 +54,9 @@ def make_store(tmp_path: Path, stores: Iterable[Path] = (), insecure: Iterable[s
 
 def write_toml(path: Path, root: Path, stores: Iterable[Path] = (), insecure: Iterable[str] = (), *,
                pinned: Iterable[str] = (), auth_file: Path | None = None) -> Path:
-    """A CRI-O configuration file with the keys the simulator reads."""
-    image: dict = {"pinned_images": list(pinned), "insecure_registries": list(insecure)}
-    if auth_file:
-        image["global_auth_file"] = str(auth_file)
-    document = {"crio": {"root": str(root), "runtime": {"additional_artifact_stores": [str(s) for s in stores]},
-                         "image": image}}
-    path.write_text(tomli_w.dumps(document))
+    """A CRI-O configuration file with the keys the simulator reads (the suite's one writer)."""
+    path.write_text(crio_toml(root, stores=list(stores), pinned=list(pinned), insecure=list(insecure),
+                              auth_file=auth_file))
     return path
 
 
