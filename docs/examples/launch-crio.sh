@@ -12,7 +12,7 @@
 # registries plain HTTP through a registries.conf (CRI-O 1.37 no longer reads
 # insecure_registries). Try it:
 #   artifact-conformance run --sut cri --cri-launch "docs/examples/launch-crio.sh {socket} {config}"
-# (--sut crio does the same without a wrapper.)
+# (--sut crio does the same without a wrapper.) Needs python3 3.11+ (tomllib), as the suite does.
 set -euo pipefail
 socket=$1 config=$2
 crio=${CRIO:-crio}
@@ -54,10 +54,14 @@ enable_nri = false
 enable_metrics = false
 TOML
 
-# insecure_registries = ["a", "b"] in the scenario's file -> one plain-HTTP entry each
+# [crio.image] insecure_registries in the scenario's file -> one plain-HTTP entry each.
+# The file is TOML (an array may span lines), so it is read with a TOML parser.
 {
     echo 'unqualified-search-registries = []'
-    sed -n 's/^insecure_registries = \[\(.*\)\]/\1/p' "$config" | tr ',' '\n' | tr -d ' "' | { grep . || true; } |
+    python3 -c 'import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    print("\n".join(tomllib.load(f).get("crio", {}).get("image", {}).get("insecure_registries", [])))' "$config" |
+        { grep . || true; } |
         while read -r host; do printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$host"; done
 } > "$scratch/registries.conf"
 
