@@ -2,7 +2,7 @@
 #   make test                    everything: tests/ and features/ (pytest testpaths)
 #   make conformance             the Gherkin suite against the reference simulator, with reports in reports/
 #   make test PYTEST_ARGS="-x -n 4 --junitxml=reports/junit.xml"
-# The registry fixture picks its own provider (see fixtures/registry.py), so
+# The registry fixture picks its own provider (see fixtures/registry/endpoint.py), so
 # no target starts a Docker engine; .ci/run does that for CI.
 
 PYTHON ?= python3

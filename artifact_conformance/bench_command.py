@@ -90,9 +90,9 @@ def _positive(text: str) -> float:
 
 def _sut_options(args: argparse.Namespace):
     """The system under test as ``run`` would build it (None without --sut); a usage error as ValueError."""
-    from artifact_conformance.fixtures.cri_settings import CriSettingsError
-    from artifact_conformance.fixtures.sut import SutOptions
-    from artifact_conformance.fixtures.sut_selection import create_sut, parse_settings
+    from artifact_conformance.fixtures.adapters.cri_settings import CriSettingsError
+    from artifact_conformance.fixtures.adapters.interface import SutOptions
+    from artifact_conformance.fixtures.adapters.selection import create_sut, parse_settings
 
     given = {key: str(getattr(args, dest)) for dest, key in CRI_SETTINGS.items() if getattr(args, dest) is not None}
     if not args.sut:

@@ -46,7 +46,7 @@ EXIT_NOTHING_SELECTED = 5
 PYTEST_USAGE_ERROR = 4
 PYTEST_NO_TESTS = 5
 PYTEST_INTERRUPTED = 2
-PLUGINS_MODULE = "artifact_conformance.fixtures.suite_plugins"
+PLUGINS_MODULE = "artifact_conformance.fixtures.plugins.suite"
 # Options of the suite's own plugins that ``run`` sets itself: given to run, they are refused
 # (naming run's own option instead); after "--" they go to pytest like any other.
 SET_BY_RUN = {

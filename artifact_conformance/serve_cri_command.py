@@ -69,7 +69,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("--workers must be at least 1")
     store_class = ArtifactStore
     if args.store_class:  # the harness's loader (and pytest, which it imports) only when asked for
-        from artifact_conformance.fixtures.reference_adapter import load_store_class
+        from artifact_conformance.fixtures.adapters.reference import load_store_class
 
         try:
             store_class = load_store_class(args.store_class)

@@ -88,8 +88,9 @@ from typing import TypeVar
 import grpc
 from cri_api.v1 import api_pb2, api_pb2_grpc
 
-from . import cri_call_log as calls
 from artifact_conformance.reporting import error_kinds as kinds
+
+from . import cri_call_log as calls
 from . import errors as sim
 from .cri_pods import PodRecords, PodRuntime, refuse_removal_in_use
 from .cri_runtime import RUNTIME_API_VERSION, RUNTIME_NAME, RuntimeService

@@ -28,8 +28,8 @@ import oras.provider
 import requests
 
 from . import mediatypes as mt
-from .digests import copy_verified, parse_digest, sha256_bytes
 from . import registry_failures as failures
+from .digests import copy_verified, parse_digest, sha256_bytes
 from .errors import ConfigError, DigestMismatchError, RegistryError
 from .layout import MANIFEST_TOKENS_MAX, load_json_bounded
 from .reference import Reference

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, when
 
-from artifact_conformance.fixtures.scenario_context import Scenario
-from artifact_conformance.fixtures.sut import MOUNT_PATHS, require
+from artifact_conformance.fixtures.adapters.interface import MOUNT_PATHS, require
+from artifact_conformance.fixtures.scenario.context import Scenario
 from artifact_conformance.steps.phrases import ID_PART, LABELS, quoted
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from artifact_conformance.fixtures.scenario_context import Scenario
+from artifact_conformance.fixtures.scenario.context import Scenario
 
 
 @given(parsers.re(r"artifact (?P<artifact>[A-Z]\d*) is in use by a container"))

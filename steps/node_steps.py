@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from artifact_conformance.fixtures.scenario_context import Scenario
-from artifact_conformance.fixtures.sut import RELOAD, WARNINGS, require
+from artifact_conformance.fixtures.adapters.interface import RELOAD, WARNINGS, require
+from artifact_conformance.fixtures.scenario.context import Scenario
 from artifact_conformance.steps.phrases import quoted
 
 PINNING = r'(?:, pinning images matching "(?P<pattern>[^"]*)")?'
@@ -54,7 +54,7 @@ def node_is_running(ctx: Scenario):
 
 @then(parsers.re(r'a warning names the read-only store "(?P<label>[^"]+)"'))
 def warning_names_store(ctx: Scenario, label: str):
-    if ctx.record.observable(WARNINGS):
+    if ctx.notes.observable(WARNINGS):
         ctx.expect.assert_warning_mentions(str(ctx.stores.store(label).path), f'read-only store "{label}"')
 
 

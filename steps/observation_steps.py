@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from artifact_conformance.fixtures.scenario_context import Scenario
-from artifact_conformance.fixtures.sut import MAIN_STORE_LAYOUT, WARNINGS, require
+from artifact_conformance.fixtures.adapters.interface import MAIN_STORE_LAYOUT, WARNINGS, require
+from artifact_conformance.fixtures.scenario.context import Scenario
 from artifact_conformance.reporting.error_kinds import AMBIGUOUS, PHRASES
 from artifact_conformance.steps.phrases import ARTIFACT, ARTIFACT_LABELS, HOST_INSTANCE, ID_PART, artifact_labels
 
@@ -31,7 +31,7 @@ def it_succeeds(ctx: Scenario):
 
 @then("it fails")
 def it_fails(ctx: Scenario):
-    ctx.record.note(f"error: {ctx.client.failed()}")
+    ctx.notes.note(f"error: {ctx.client.failed()}")
 
 
 @then(parsers.re(r"it fails as (?P<kind>" + "|".join(ERROR_KINDS) + r")"))
@@ -186,7 +186,7 @@ def main_store_has(ctx: Scenario, ref: str, artifact: str):
 
 @then("the main store is unchanged")
 def main_store_unchanged(ctx: Scenario):
-    if ctx.record.observable(MAIN_STORE_LAYOUT):
+    if ctx.notes.observable(MAIN_STORE_LAYOUT):
         ctx.store_expect.assert_main_store_unchanged()
 
 
@@ -252,7 +252,7 @@ def mounts_named(ctx: Scenario, names: str):
 
 @then(parsers.re(r"a warning was logged about the unnamed layer of " + ARTIFACT))
 def warning_unnamed_layer(ctx: Scenario, artifact: str):
-    if ctx.record.observable(WARNINGS):
+    if ctx.notes.observable(WARNINGS):
         ctx.store_expect.assert_warning_about_unnamed_layer(artifact)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from artifact_conformance.fixtures.faults import FAULT  # noqa: F401 - how the registry fails, after "the registry "
+from artifact_conformance.fixtures.scenario.faults import FAULT  # noqa: F401 - how the registry fails, after "the registry "
 
 QUOTED = re.compile(r'"([^"]*)"')
 LABEL = r"[A-Z]\d*"  # an artifact label

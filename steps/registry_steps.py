@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, when
 
-from artifact_conformance.fixtures.artifacts import Layer, random_content
-from artifact_conformance.fixtures.names import HarnessError
-from artifact_conformance.fixtures.registry_arrangement import CONTAINER_IMAGES, SMALL_LAYER
-from artifact_conformance.fixtures.scenario_context import Scenario
+from artifact_conformance.fixtures.registry.builder import Layer, random_content
+from artifact_conformance.fixtures.scenario.context import Scenario
+from artifact_conformance.fixtures.scenario.names import HarnessError
+from artifact_conformance.fixtures.scenario.registry_arrangement import CONTAINER_IMAGES, SMALL_LAYER
 from artifact_conformance.steps.phrases import ARTIFACT, FAULT
 
 

@@ -1,17 +1,17 @@
 """Steps of robustness.feature: bounded calls, vanishing and hostile stores, races, kills.
 
 One line each; the registry's faults are registry_steps'. What the steps mean
-lives in the collaborators (``fixtures/scenario_context.py`` lists them).
+lives in the collaborators (``fixtures/scenario/context.py`` lists them).
 """
 
 from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from artifact_conformance.fixtures.bounded_calls import MEMORY_GROWTH_MAX_MIB
-from artifact_conformance.fixtures.scenario_context import Scenario
-from artifact_conformance.fixtures.store_damage import VANISHING
-from artifact_conformance.fixtures.sut import MAIN_STORE_LAYOUT, MOUNT_PATHS
+from artifact_conformance.fixtures.adapters.interface import MAIN_STORE_LAYOUT, MOUNT_PATHS
+from artifact_conformance.fixtures.scenario.bounded_calls import MEMORY_GROWTH_MAX_MIB
+from artifact_conformance.fixtures.scenario.context import Scenario
+from artifact_conformance.fixtures.scenario.store_damage import VANISHING
 from artifact_conformance.steps.phrases import ARTIFACT, ARTIFACT_LABELS, LABELS, STORE, artifact_labels, quoted
 
 LONGEST = r"under the longest reference: a 255-character name with a 128-character tag"
@@ -43,7 +43,7 @@ def client_status_within(ctx: Scenario, ref: str, seconds: str):
 
 @when(parsers.re(r'the client asks for the mount paths of "(?P<ref>[^"]+)" within (?P<seconds>\d+) seconds'))
 def client_mounts_within(ctx: Scenario, ref: str, seconds: str):
-    if ctx.record.observable(MOUNT_PATHS):
+    if ctx.notes.observable(MOUNT_PATHS):
         ctx.calls.act_within(float(seconds), "mount_paths", lambda sut: sut.mount_paths(ctx.names.reference(ref)))
 
 
@@ -65,13 +65,13 @@ def pull_returns_or_fails_cleanly(ctx: Scenario, artifact: str):
 
 @then("no temporary files are left under the node's root")
 def nothing_left_behind(ctx: Scenario):
-    if ctx.record.observable(MAIN_STORE_LAYOUT):
+    if ctx.notes.observable(MAIN_STORE_LAYOUT):
         ctx.layout.assert_nothing_left_behind()
 
 
 @then("the main store is consistent")
 def main_store_consistent(ctx: Scenario):
-    if ctx.record.observable(MAIN_STORE_LAYOUT):
+    if ctx.notes.observable(MAIN_STORE_LAYOUT):
         ctx.layout.assert_main_store_consistent()
 
 
@@ -103,7 +103,7 @@ def store_damaged(ctx: Scenario, label: str, damage: str):
 
 @then("no mount path hands out damaged content, or content from outside the stores")
 def only_sound_mounts(ctx: Scenario):
-    if ctx.record.observable(MOUNT_PATHS):
+    if ctx.notes.observable(MOUNT_PATHS):
         ctx.robustness.assert_only_sound_mounts("A")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers
 
-from artifact_conformance.fixtures.scenario_context import Scenario
+from artifact_conformance.fixtures.scenario.context import Scenario
 from artifact_conformance.steps.phrases import ARTIFACT, STORE
 
 

@@ -10,8 +10,8 @@ X" is measured, not assumed.
 
 from __future__ import annotations
 
-from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter
-from artifact_conformance.fixtures.sut import SutOptions
+from artifact_conformance.fixtures.adapters.interface import SutOptions
+from artifact_conformance.fixtures.adapters.reference import ReferenceAdapter
 
 SETTING = "capabilities"
 

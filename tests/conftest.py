@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from tests.cri_process import ServeCri, serve_cri, short_tempdir
 
 

@@ -7,9 +7,9 @@ import copy
 from typing import Any
 
 from artifact_conformance.contract import is_rule_tag, rule_ids
+from artifact_conformance.reporting.feature_files import packaged_features
 from artifact_conformance.reporting.results_schema import FORMAT, contract_json
 from artifact_conformance.reporting.vocabulary import OUTCOMES
-from artifact_conformance.reporting.feature_files import packaged_features
 
 
 def scenario_records(prefix: str = "features/") -> list[dict[str, Any]]:

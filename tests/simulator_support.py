@@ -2,10 +2,10 @@
 configuration, an auth file, and a closer look at the file system than the
 harness's fingerprints take (mtimes; a file system whose timestamps never move).
 
-Artifacts are built and pushed with the harness (fixtures/artifacts.py),
-layouts written with fixtures/store_populators.py, registry traffic recorded
-and disturbed with fixtures/traffic_probe.py, registries started with
-fixtures/registry.py.
+Artifacts are built and pushed with the harness (fixtures/registry/builder.py),
+layouts written with fixtures/stores/populators.py, registry traffic recorded
+and disturbed with fixtures/probe/traffic_probe.py, registries started with
+fixtures/registry/endpoint.py.
 """
 
 from __future__ import annotations
@@ -19,8 +19,14 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, PushedArtifact, host_platform, unique_repository
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
+from artifact_conformance.fixtures.registry.builder import (
+    ArtifactBuilder,
+    Layer,
+    PushedArtifact,
+    host_platform,
+    unique_repository,
+)
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.crio_toml import crio_toml
 from artifact_conformance.simulator.store import ArtifactStore

@@ -25,10 +25,10 @@ from artifact_conformance.bench.naive_store import NaiveLayeredStore, answer_of
 from artifact_conformance.bench.processes import measure
 from artifact_conformance.bench.synthetic_layouts import REGISTRY, write_population
 from artifact_conformance.cli import main
-from artifact_conformance.fixtures import cri_settings as cri
-from artifact_conformance.fixtures import crio_adapter as crio
-from artifact_conformance.fixtures.crio_node import CrioUnavailable, find_crio
-from artifact_conformance.fixtures.registry import PROVIDERS
+from artifact_conformance.fixtures.adapters import cri_settings as cri
+from artifact_conformance.fixtures.adapters import crio as crio
+from artifact_conformance.fixtures.adapters.crio_node import CrioUnavailable, find_crio
+from artifact_conformance.fixtures.registry.endpoint import PROVIDERS
 from artifact_conformance.simulator import mediatypes as mt
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.errors import ArtifactStoreError

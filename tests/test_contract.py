@@ -158,7 +158,7 @@ def test_the_contract_parser_keeps_ids_levels_sections_and_reasons():
 def _collect(tmp_path: Path, tags: str) -> PytestRun:
     (tmp_path / "x.feature").write_text(f"@listing\nFeature: X\n  {tags}\n  Scenario: s\n    Given x\n", encoding="utf-8")
     (tmp_path / "test_x.py").write_text("from pytest_bdd import scenarios\n\nscenarios('x.feature')\n", encoding="utf-8")
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["artifact_conformance.fixtures.suite_plugins"]\n',
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["artifact_conformance.fixtures.plugins.suite"]\n',
                                           encoding="utf-8")
     return run_pytest("--collect-only", "-q", "--strict-markers", "-p", "no:xdist", "test_x.py", cwd=tmp_path, timeout=120)
 

@@ -17,12 +17,11 @@ import grpc
 import pytest
 from cri_api.v1 import api_pb2
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, PushedArtifact, unique_repository
-from artifact_conformance.fixtures.cri_adapter import CriAdapter
-from artifact_conformance.fixtures.cri_client import CriClient
-from artifact_conformance.fixtures.cri_errors import CriEndpointError, sut_error_from
-from artifact_conformance.fixtures.cri_launch import launch_config
-from artifact_conformance.fixtures.cri_settings import (
+from artifact_conformance.fixtures.adapters.cri import CriAdapter
+from artifact_conformance.fixtures.adapters.cri_client import CriClient
+from artifact_conformance.fixtures.adapters.cri_errors import CriEndpointError, sut_error_from
+from artifact_conformance.fixtures.adapters.cri_launch import launch_config
+from artifact_conformance.fixtures.adapters.cri_settings import (
     CALL_TIMEOUT,
     ENDPOINT,
     LAUNCH,
@@ -33,14 +32,34 @@ from artifact_conformance.fixtures.cri_settings import (
     CriSettingsError,
     FixedRuntime,
 )
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.sut import CONFIGURE, MAIN_STORE_LAYOUT, MOUNT_PATHS, RELOAD, WARNINGS, NodeConfig, NotApplicable, SutAmbiguous, SutConfigError, SutCorrupt, SutInvalidReference, SutNotAnArtifact, SutNotFound, SutOptions, SutOtherError, SutRegistryError
-from artifact_conformance.fixtures.sut_selection import available_adapters, create_sut
+from artifact_conformance.fixtures.adapters.interface import (
+    CONFIGURE,
+    MAIN_STORE_LAYOUT,
+    MOUNT_PATHS,
+    RELOAD,
+    WARNINGS,
+    NodeConfig,
+    NotApplicable,
+    SutOptions,
+)
+from artifact_conformance.fixtures.adapters.selection import available_adapters, create_sut
+from artifact_conformance.fixtures.adapters.sut_errors import (
+    SutAmbiguous,
+    SutConfigError,
+    SutCorrupt,
+    SutInvalidReference,
+    SutNotAnArtifact,
+    SutNotFound,
+    SutOtherError,
+    SutRegistryError,
+)
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, PushedArtifact, unique_repository
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.crio_toml import crio_toml
-from tests.cri_process import LAUNCH_COMMAND, serve_cri, short_tempdir
 from tests import pytest_runs
+from tests.cri_process import LAUNCH_COMMAND, serve_cri, short_tempdir
 
 UNREACHABLE_REGISTRY = "127.0.0.1:1"
 
@@ -346,7 +365,7 @@ def test_inconsistent_settings_are_usage_errors(settings, message):
 
 
 def test_cri_is_an_entry_point_adapter():
-    assert available_adapters()["cri"] == "artifact_conformance.fixtures.cri_adapter:CriAdapter"
+    assert available_adapters()["cri"] == "artifact_conformance.fixtures.adapters.cri:CriAdapter"
     sut = create_sut(SutOptions("cri", {LAUNCH: LAUNCH_COMMAND, STORES: ""}))
     assert isinstance(sut, CriAdapter) and sut.settings.launch == LAUNCH_COMMAND
     vendor_command = f"{shlex.quote(sys.executable)} -m vendor_runtime --config {{config}} --listen {{socket}}"
@@ -355,7 +374,7 @@ def test_cri_is_an_entry_point_adapter():
 
 
 # --- the pytest plugin ----------------------------------------------------------------------------------
-PLUGINS = ["-p", "artifact_conformance.fixtures.sut_options", "-p", "artifact_conformance.fixtures.cri_options"]
+PLUGINS = ["-p", "artifact_conformance.fixtures.plugins.sut_options", "-p", "artifact_conformance.fixtures.plugins.cri_options"]
 
 
 PROBE_TEST = """\
@@ -397,7 +416,7 @@ def test_plugin_runs_a_session_with_the_launch_command(tmp_path: Path):
 
 RUNTIME_DIES_TEST = """\
 import os, signal
-from artifact_conformance.fixtures.sut import NodeConfig
+from artifact_conformance.fixtures.adapters.interface import NodeConfig
 
 
 def test_runtime_dies(sut, tmp_path):

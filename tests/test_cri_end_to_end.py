@@ -10,7 +10,7 @@ scenario.
 The CRI adapter lacks a capability by design (a pull is a call to the
 runtime, not a process the harness could kill), and a scenario that needs it
 is not applicable through CRI. Mount paths are read through image volumes (a
-pod and a container per request, ``fixtures/cri_mounts.py``), so the mount
+pod and a container per request, ``fixtures/adapters/cri_mounts.py``), so the mount
 scenarios run through CRI too. So that this is measured rather than assumed, the in-process run
 declares exactly the CRI adapter's capabilities (``tests.capability_masked``):
 its not-applicable scenarios are, by construction, the ones those missing
@@ -29,11 +29,11 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.cri_adapter import CriAdapter
-from artifact_conformance.fixtures.cri_settings import CriSettings
-from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.sut import MOUNT_PATHS, NOT_APPLICABLE_PREFIX, PULL_PROCESS
+from artifact_conformance.fixtures.adapters.cri import CriAdapter
+from artifact_conformance.fixtures.adapters.cri_settings import CriSettings
+from artifact_conformance.fixtures.adapters.interface import MOUNT_PATHS, NOT_APPLICABLE_PREFIX, PULL_PROCESS
+from artifact_conformance.fixtures.adapters.reference import ReferenceAdapter
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
 from tests.capability_masked import SETTING as CAPABILITIES_SETTING
 from tests.cri_process import LAUNCH_COMMAND
 from tests.pytest_runs import RunningPytest, start_pytest

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from cri_api.v1 import api_pb2
 
-from artifact_conformance.fixtures.cri_adapter import CriAdapter
-from artifact_conformance.fixtures.cri_client import CriClient
-from artifact_conformance.fixtures.cri_settings import CriSettings
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, unique_repository
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.sut import NodeConfig, SutCorrupt, SutOtherError
-from artifact_conformance.fixtures.workload_image import push_workload_image
+from artifact_conformance.fixtures.adapters.cri import CriAdapter
+from artifact_conformance.fixtures.adapters.cri_client import CriClient
+from artifact_conformance.fixtures.adapters.cri_settings import CriSettings
+from artifact_conformance.fixtures.adapters.interface import NodeConfig
+from artifact_conformance.fixtures.adapters.sut_errors import SutCorrupt, SutOtherError
+from artifact_conformance.fixtures.adapters.workload_image import push_workload_image
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, Layer, unique_repository
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from tests.cri_process import LAUNCH_COMMAND
 
 CRICTL = os.environ.get("ARTIFACT_CONFORMANCE_CRICTL") or shutil.which("crictl") or str(
@@ -117,8 +118,8 @@ def cri_mount_sources(status) -> dict[str, str]:
 def test_mounts_are_read_from_cri_os_verbose_info_below_the_target_only():
     import json
 
-    from artifact_conformance.fixtures.cri_mounts import mounts_from_info
-    from artifact_conformance.fixtures.sut import Mount
+    from artifact_conformance.fixtures.adapters.cri_mounts import mounts_from_info
+    from artifact_conformance.fixtures.adapters.interface import Mount
 
     spec = {"runtimeSpec": {"mounts": [
         {"destination": "/proc", "source": "proc", "type": "proc"},

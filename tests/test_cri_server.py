@@ -15,9 +15,16 @@ import grpc
 import pytest
 from cri_api.v1 import api_pb2, api_pb2_grpc
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, PushedArtifact, random_content, unique_repository
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
+from artifact_conformance.fixtures.registry.builder import (
+    ArtifactBuilder,
+    Layer,
+    PushedArtifact,
+    random_content,
+    unique_repository,
+)
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
+from artifact_conformance.reporting.error_kinds import ERROR_KINDS
 from artifact_conformance.simulator import errors as sim
 from artifact_conformance.simulator.cri_server import (
     ERROR_KIND_METADATA,
@@ -27,7 +34,6 @@ from artifact_conformance.simulator.cri_server import (
     status_for,
 )
 from artifact_conformance.simulator.crio_toml import crio_toml
-from artifact_conformance.reporting.error_kinds import ERROR_KINDS
 from tests.cri_process import SERVE_CRI, ServeCri, serve_cri, short_tempdir
 from tests.crictl import Crictl
 from tests.plain_messages import assert_plain

@@ -2,7 +2,7 @@
 
 Wherever a CRI-O is found (``ARTIFACT_CONFORMANCE_CRIO``, else
 ``../shared/crio/crio`` beside the checkout, else ``crio`` on PATH; see
-``fixtures/crio_node.py``) and the test runs as root, ``artifact-conformance
+``fixtures/adapters/crio_node.py``) and the test runs as root, ``artifact-conformance
 run --sut crio --expect cri-o --strict`` must exit 0: every scenario's outcome
 is the one the expectations file lists for it (or passed, where it lists
 none). A new failure fails this test, and so does an unexpected pass, so the
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.crio_node import CrioNodeFiles, CrioProcess, CrioUnavailable, find_crio
-from artifact_conformance.fixtures.sut import NodeConfig
+from artifact_conformance.fixtures.adapters.crio_node import CrioNodeFiles, CrioProcess, CrioUnavailable, find_crio
+from artifact_conformance.fixtures.adapters.interface import NodeConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 1200

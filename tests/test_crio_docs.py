@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from artifact_conformance.fixtures.stores.populators import Fingerprint, without_empty_directories
 from artifact_conformance.reporting.expectations_file import ExpectationsError, load_expectations, resolve_expectations
 from artifact_conformance.reporting.expectations_table import markdown_table, with_table
-from artifact_conformance.fixtures.store_populators import Fingerprint, without_empty_directories
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from cri_api.v1 import api_pb2
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, sha256_file_digest, unique_repository
-from artifact_conformance.fixtures.crio_adapter import CrioAdapter
-from artifact_conformance.fixtures.crio_node import CrioUnavailable, find_crio
-from artifact_conformance.fixtures.cri_mounts import image_volume_mounts
-from artifact_conformance.fixtures.cri_settings import CriSettings
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.sut import NodeConfig
-from artifact_conformance.fixtures.workload_image import push_workload_image
+from artifact_conformance.fixtures.adapters.cri_mounts import image_volume_mounts
+from artifact_conformance.fixtures.adapters.cri_settings import CriSettings
+from artifact_conformance.fixtures.adapters.crio import CrioAdapter
+from artifact_conformance.fixtures.adapters.crio_node import CrioUnavailable, find_crio
+from artifact_conformance.fixtures.adapters.interface import NodeConfig
+from artifact_conformance.fixtures.adapters.workload_image import push_workload_image
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, Layer, sha256_file_digest, unique_repository
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 
 
 @pytest.fixture

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.crio_node import (
+from artifact_conformance.fixtures.adapters.crio_node import (
     ENV_CRIO,
     CrioBinaries,
     CrioNodeFiles,
     CrioUnavailable,
     find_crio,
 )
-from artifact_conformance.fixtures.sut import NodeConfig
+from artifact_conformance.fixtures.adapters.interface import NodeConfig
 
 
 def test_the_node_goes_into_a_drop_in_and_every_state_path_under_the_scratch_directory(tmp_path):

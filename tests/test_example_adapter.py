@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.registry import RegistryEndpoint
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
 from tests.pytest_runs import child_env, run_pytest
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures import cri_settings as cri
-from artifact_conformance.fixtures.harness_fixtures import parse_listen_address
-from artifact_conformance.fixtures.sut import FixedNode, SutOptions
-from artifact_conformance.fixtures.sut_selection import UnknownSut, adapter_factory, create_sut
-from artifact_conformance.fixtures.traffic_probe import ProbeUnavailable, TrafficProbe
+from artifact_conformance.fixtures.adapters import cri_settings as cri
+from artifact_conformance.fixtures.adapters.fixed_node import FixedNode
+from artifact_conformance.fixtures.adapters.interface import SutOptions
+from artifact_conformance.fixtures.adapters.selection import UnknownSut, adapter_factory, create_sut
+from artifact_conformance.fixtures.plugins.harness_fixtures import parse_listen_address
+from artifact_conformance.fixtures.probe.traffic_probe import ProbeUnavailable, TrafficProbe
 from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import LAUNCH_COMMAND
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.registry import RegistryEndpoint
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
 from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import serve_cri, short_tempdir
 from tests.test_cri_fixed_endpoint import free_port

@@ -11,7 +11,7 @@ import tarfile
 import pytest
 import requests
 
-from artifact_conformance.fixtures.artifacts import (
+from artifact_conformance.fixtures.registry.builder import (
     DOCKER_IMAGE_CONFIG,
     DOCKER_MANIFEST,
     MANIFEST_ACCEPT,

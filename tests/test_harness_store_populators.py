@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from artifact_conformance.fixtures.artifacts import OCI_INDEX, Layer, unique_repository
-from artifact_conformance.fixtures.store_populators import (
+from artifact_conformance.fixtures.registry.builder import OCI_INDEX, Layer, unique_repository
+from artifact_conformance.fixtures.stores.populators import (
     REF_NAME_ANNOTATION,
     ReadOnlyMountUnavailable,
     ReadOnlyStore,

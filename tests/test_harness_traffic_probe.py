@@ -17,9 +17,9 @@ import oras.provider
 import pytest
 import requests
 
-from artifact_conformance.fixtures.artifacts import MANIFEST_ACCEPT, Layer, sha256_digest, unique_repository
-from artifact_conformance.fixtures.registry import REGISTRY_BINARIES, RegistryEndpoint, registry_answers
-from artifact_conformance.fixtures.traffic_probe import MAX_STALL_S, Fault, TrafficProbe, classify_path
+from artifact_conformance.fixtures.probe.traffic_probe import MAX_STALL_S, Fault, TrafficProbe, classify_path
+from artifact_conformance.fixtures.registry.builder import MANIFEST_ACCEPT, Layer, sha256_digest, unique_repository
+from artifact_conformance.fixtures.registry.endpoint import REGISTRY_BINARIES, RegistryEndpoint, registry_answers
 
 pytestmark = pytest.mark.registry
 

@@ -42,11 +42,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from artifact_conformance.fixtures.artifacts import Layer, PushedArtifact, random_content, unique_repository
+from artifact_conformance.fixtures.adapters.interface import CONFIGURE, Artifact, NodeConfig, require
+from artifact_conformance.fixtures.adapters.sut_errors import SutError
+from artifact_conformance.fixtures.registry.builder import Layer, PushedArtifact, random_content, unique_repository
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from tests.contract_model import MAIN, Ambiguous, ContractModel
 from tests.pytest_runs import child_env, run_pytest
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.sut import CONFIGURE, Artifact, NodeConfig, SutError, require
 
 pytestmark = pytest.mark.registry
 

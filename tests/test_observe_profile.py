@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, random_content
-from artifact_conformance.fixtures.observe_profile import writing_step
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore, fingerprint_tree
+from artifact_conformance.fixtures.plugins.observe_profile import writing_step
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, Layer, random_content
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore, fingerprint_tree
 from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import serve_cri, short_tempdir
 from tests.pytest_runs import run_pytest

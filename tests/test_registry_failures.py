@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, PushedArtifact, unique_repository
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.traffic_probe import Fault, TokenAuth, TrafficProbe
+from artifact_conformance.fixtures.probe.traffic_probe import Fault, TokenAuth, TrafficProbe
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, PushedArtifact, unique_repository
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.errors import ConfigError, NotFoundError, RegistryAccessError, RegistryError
 from artifact_conformance.simulator.registry_client import CONNECT_RETRY_DELAYS
@@ -131,7 +131,7 @@ def test_a_stall_names_the_progress_timeout(tmp_path: Path, probe: TrafficProbe,
 
 def test_a_connection_cut_mid_blob_says_so(tmp_path: Path, probe: TrafficProbe, builder: ArtifactBuilder,
                                            registry: RegistryEndpoint):
-    from artifact_conformance.fixtures.artifacts import Layer, random_content
+    from artifact_conformance.fixtures.registry.builder import Layer, random_content
 
     artifact = builder.artifact(unique_repository("cut"), "v1", layers=[Layer(random_content(300_000), title="w")])
     layer = artifact.manifest["layers"][0]["digest"]

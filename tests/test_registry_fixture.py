@@ -13,7 +13,7 @@ import oras.provider
 import pytest
 import requests
 
-from artifact_conformance.fixtures.registry import (
+from artifact_conformance.fixtures.registry.endpoint import (
     REGISTRY_BINARIES,
     RegistryEndpoint,
     RegistryStartError,
@@ -133,7 +133,7 @@ def test_a_docker_failure_is_the_engine_s_explanation() -> None:
     import docker.errors
     import requests as requests_
 
-    from artifact_conformance.fixtures.registry import _docker_reason
+    from artifact_conformance.fixtures.registry.endpoint import _docker_reason
 
     missing = docker.errors.ImageNotFound("404 Client Error for http+docker://localhost/v1.41/images/create",
                                           explanation="pull access denied for nosuch/registry")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.reporting.html_report import render_docs, render_report
 from artifact_conformance.reporting.feature_files import packaged_features
+from artifact_conformance.reporting.html_report import render_docs, render_report
 from artifact_conformance.reporting.model import features_from_files, features_from_results
 from artifact_conformance.reporting.verdict import judge
 from tests.results_documents import by_name, document, fail, scenario_records

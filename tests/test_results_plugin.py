@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.registry import RegistryEndpoint
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
 from artifact_conformance.reporting.redaction import REDACTED, redact
 from artifact_conformance.reporting.results_schema import FORMAT
 from artifact_conformance.reporting.vocabulary import OUTCOMES
@@ -106,8 +106,8 @@ def test_complete_under_xdist(registry: RegistryEndpoint, tmp_path: Path):
 
 
 LIMITED_ADAPTER = '''
-from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter
-from artifact_conformance.fixtures.sut import CONFIGURE
+from artifact_conformance.fixtures.adapters.reference import ReferenceAdapter
+from artifact_conformance.fixtures.adapters.interface import CONFIGURE
 
 
 class LimitedAdapter(ReferenceAdapter):
@@ -190,8 +190,8 @@ SKIP_AND_UNDEFINED = {
     "conftest.py": textwrap.dedent("""\
         import pytest
 
-        pytest_plugins = ["artifact_conformance.fixtures.results_plugin",
-                          "artifact_conformance.fixtures.sut_options"]
+        pytest_plugins = ["artifact_conformance.fixtures.plugins.results",
+                          "artifact_conformance.fixtures.plugins.sut_options"]
 
 
         @pytest.fixture(autouse=True)
@@ -226,7 +226,7 @@ SKIP_AND_UNDEFINED = {
         import pytest
         from pytest_bdd import given, then, scenarios
 
-        from artifact_conformance.fixtures.sut import NotApplicable
+        from artifact_conformance.fixtures.adapters.interface import NotApplicable
 
         scenarios("demo.feature")
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from artifact_conformance.fixtures.artifacts import Layer, unique_repository
-from artifact_conformance.fixtures.bounded_calls import bounded
-from artifact_conformance.fixtures.store_populators import fingerprint_tree
-from artifact_conformance.fixtures.traffic_probe import Fault
+from artifact_conformance.fixtures.probe.traffic_probe import Fault
+from artifact_conformance.fixtures.registry.builder import Layer, unique_repository
+from artifact_conformance.fixtures.scenario.bounded_calls import bounded
+from artifact_conformance.fixtures.stores.populators import fingerprint_tree
 from artifact_conformance.simulator import mediatypes as mt
 from artifact_conformance.simulator.config import StoreConfig, parse_duration
 from artifact_conformance.simulator.errors import ConfigError, CorruptStoreError, RegistryError

@@ -72,7 +72,7 @@ def installed(tmp_path_factory) -> Path:
 
 def test_the_package_is_the_installed_copy(installed: Path, tmp_path: Path):
     where = _run([str(installed / "python"), "-c",
-                  "import artifact_conformance.features as f, artifact_conformance.fixtures.suite_plugins as p;"
+                  "import artifact_conformance.features as f, artifact_conformance.fixtures.plugins.suite as p;"
                   "print(f.__file__); print(p.__file__)"], cwd=tmp_path)
     assert where.returncode == 0, where.stderr
     for path in where.stdout.split():

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, PushedArtifact, unique_repository
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.traffic_probe import Fault, TrafficProbe
+from artifact_conformance.fixtures.probe.traffic_probe import Fault, TrafficProbe
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, PushedArtifact, unique_repository
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from artifact_conformance.simulator.crio_toml import crio_toml
 from tests.cri_process import ServeCri
 from tests.crictl import Crictl

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from artifact_conformance.cli import main
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, unique_repository
-from artifact_conformance.fixtures.traffic_probe import TokenAuth, TrafficProbe
+from artifact_conformance.fixtures.probe.traffic_probe import TokenAuth, TrafficProbe
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, Layer, unique_repository
 from tests.simulator_support import blob_file, offline_artifact, write_auth_file, write_layout, write_toml
 
 pytestmark = pytest.mark.registry

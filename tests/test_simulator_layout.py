@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from artifact_conformance.fixtures.registry.builder import Layer, host_platform
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from artifact_conformance.simulator import layout as layout_module
 from artifact_conformance.simulator.errors import CorruptStoreError, NotFoundError
 from artifact_conformance.simulator.layout import LayoutReader
-from artifact_conformance.fixtures.artifacts import Layer, host_platform
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
 from tests.simulator_support import (
     FrozenTimestamps,
     blob_file,

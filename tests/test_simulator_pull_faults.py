@@ -9,6 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from artifact_conformance.fixtures.probe.traffic_probe import Fault, TokenAuth, TrafficProbe
+from artifact_conformance.fixtures.registry.builder import (
+    ArtifactBuilder,
+    Layer,
+    canonical_json,
+    random_content,
+    unique_repository,
+)
+from artifact_conformance.fixtures.registry.endpoint import registry_process
 from artifact_conformance.simulator.errors import (
     ArtifactStoreError,
     ConfigError,
@@ -17,9 +26,6 @@ from artifact_conformance.simulator.errors import (
     RegistryError,
 )
 from artifact_conformance.simulator.registry_client import Credentials
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, canonical_json, random_content, unique_repository
-from artifact_conformance.fixtures.registry import registry_process
-from artifact_conformance.fixtures.traffic_probe import Fault, TokenAuth, TrafficProbe
 from tests.simulator_support import (
     blob_file,
     files_under,

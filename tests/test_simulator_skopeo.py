@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.simulator import mediatypes as mt
-from artifact_conformance.fixtures.artifacts import (
+from artifact_conformance.fixtures.registry.builder import (
     DOCKER_LAYER_TAR_GZIP,
     DOCKER_MANIFEST,
     ArtifactBuilder,
@@ -26,6 +25,7 @@ from artifact_conformance.fixtures.artifacts import (
     host_platform,
     unique_repository,
 )
+from artifact_conformance.simulator import mediatypes as mt
 from tests.simulator_support import blob_file, make_store, other_platform
 
 SKOPEO = shutil.which("skopeo")

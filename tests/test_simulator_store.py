@@ -11,15 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from artifact_conformance.simulator import store as store_module
-from artifact_conformance.simulator.main_layout import Staging
-from artifact_conformance.simulator.errors import (
-    AmbiguousIDError,
-    CorruptStoreError,
-    NotAnArtifactError,
-    NotFoundError,
-)
-from artifact_conformance.fixtures.artifacts import (
+from artifact_conformance.fixtures.probe.traffic_probe import TrafficProbe
+from artifact_conformance.fixtures.registry.builder import (
     MANIFEST_ACCEPT,
     ArtifactBuilder,
     Layer,
@@ -27,7 +20,14 @@ from artifact_conformance.fixtures.artifacts import (
     random_content,
     unique_repository,
 )
-from artifact_conformance.fixtures.traffic_probe import TrafficProbe
+from artifact_conformance.simulator import store as store_module
+from artifact_conformance.simulator.errors import (
+    AmbiguousIDError,
+    CorruptStoreError,
+    NotAnArtifactError,
+    NotFoundError,
+)
+from artifact_conformance.simulator.main_layout import Staging
 from tests.simulator_support import (
     FrozenTimestamps,
     blob_file,

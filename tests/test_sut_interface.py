@@ -7,11 +7,28 @@ from pathlib import Path
 
 import pytest
 
-from artifact_conformance.fixtures import sut as sut_module
-from artifact_conformance.fixtures.image_gc import ImageGC
-from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter, as_sut_error, load_store_class
-from artifact_conformance.fixtures.sut import CONFIGURE, MOUNT_PATHS, Artifact, NodeConfig, NotApplicable, SutAmbiguous, SutConfigError, SutError, SutInvalidReference, SutNotFound, SutOptions, SystemUnderTest, require
-from artifact_conformance.fixtures.sut_selection import UnknownSut, available_adapters, create_sut, parse_settings
+from artifact_conformance.fixtures.adapters import interface as sut_module
+from artifact_conformance.fixtures.adapters import sut_errors
+from artifact_conformance.fixtures.adapters.interface import (
+    CONFIGURE,
+    MOUNT_PATHS,
+    Artifact,
+    NodeConfig,
+    NotApplicable,
+    SutOptions,
+    SystemUnderTest,
+    require,
+)
+from artifact_conformance.fixtures.adapters.reference import ReferenceAdapter, as_sut_error, load_store_class
+from artifact_conformance.fixtures.adapters.selection import UnknownSut, available_adapters, create_sut, parse_settings
+from artifact_conformance.fixtures.adapters.sut_errors import (
+    SutAmbiguous,
+    SutConfigError,
+    SutError,
+    SutInvalidReference,
+    SutNotFound,
+)
+from artifact_conformance.fixtures.kubelet.image_gc import ImageGC
 from artifact_conformance.simulator import errors as sim
 from artifact_conformance.simulator.cri_server import status_for
 from artifact_conformance.simulator.store import ArtifactStore
@@ -19,10 +36,10 @@ from tests.pytest_runs import run_pytest
 
 
 def test_error_kinds_are_a_closed_set_with_one_class_each():
-    assert sut_module.ERROR_KINDS == {
+    assert sut_errors.ERROR_KINDS == {
         "not_found", "invalid_reference", "ambiguous", "not_an_artifact", "config", "registry", "corrupt", "other",
     }
-    assert set(SutError._by_kind) == sut_module.ERROR_KINDS  # one class per kind, no more
+    assert set(SutError._by_kind) == sut_errors.ERROR_KINDS  # one class per kind, no more
     error = SutError.of("ambiguous", "abc matches 2")
     assert isinstance(error, SutAmbiguous) and error.kind == "ambiguous" and str(error) == "ambiguous: abc matches 2"
     with pytest.raises(ValueError, match="unknown SUT error kind"):
@@ -54,7 +71,7 @@ def test_reference_is_built_in_and_unknown_names_are_explained():
 
 def test_vendor_adapter_from_an_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "vendor_sut.py").write_text(
-        "from artifact_conformance.fixtures.reference_adapter import ReferenceAdapter\n"
+        "from artifact_conformance.fixtures.adapters.reference import ReferenceAdapter\n"
         "def make(options):\n"
         "    adapter = ReferenceAdapter()\n"
         "    adapter.name = 'vendor:' + options.setting('flavour', '?')\n"

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.fixtures.registry import RegistryEndpoint
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
 from artifact_conformance.simulator.crio_toml import crio_toml
 
 from .big_artifacts import PushedBigArtifact, StreamingPusher, write_content

@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.fixtures.registry import provide_registry
-from artifact_conformance.fixtures.sut import SutOptions
+from artifact_conformance.fixtures.adapters.interface import SutOptions
+from artifact_conformance.fixtures.registry.endpoint import provide_registry
 
 from . import lookups, pulls, runtimes, skipped, suite_time
 from .machine import describe, load_average

@@ -42,15 +42,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.fixtures import cri_settings as cri
-from artifact_conformance.fixtures.cri_adapter import CriAdapter, launch_check
-from artifact_conformance.fixtures.cri_errors import CriEndpointError
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, random_content, unique_repository
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.sut import NodeConfig, SutError, SutOptions
-from artifact_conformance.fixtures.sut_selection import create_sut
-from artifact_conformance.fixtures.traffic_probe import TrafficProbe
+from artifact_conformance.fixtures.adapters import cri_settings as cri
+from artifact_conformance.fixtures.adapters.cri import CriAdapter, launch_check
+from artifact_conformance.fixtures.adapters.cri_errors import CriEndpointError
+from artifact_conformance.fixtures.adapters.interface import NodeConfig, SutOptions
+from artifact_conformance.fixtures.adapters.selection import create_sut
+from artifact_conformance.fixtures.adapters.sut_errors import SutError
+from artifact_conformance.fixtures.probe.traffic_probe import TrafficProbe
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, Layer, random_content, unique_repository
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 
 from .big_artifacts import StreamingPusher
 from .growth import fitted_exponent

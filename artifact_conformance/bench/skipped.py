@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.fixtures.artifacts import ArtifactBuilder, Layer, random_content, unique_repository
-from artifact_conformance.fixtures.registry import RegistryEndpoint
-from artifact_conformance.fixtures.store_populators import ReadOnlyStore
-from artifact_conformance.fixtures.traffic_probe import TrafficProbe
+from artifact_conformance.fixtures.probe.traffic_probe import TrafficProbe
+from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, Layer, random_content, unique_repository
+from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
+from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from artifact_conformance.simulator.config import StoreConfig
 from artifact_conformance.simulator.crio_toml import crio_toml
 from artifact_conformance.simulator.store import ArtifactStore

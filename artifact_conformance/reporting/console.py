@@ -28,7 +28,15 @@ from artifact_conformance.reporting.verdict import (
     UNEXPECTED_PASS,
     Verdict,
 )
-from artifact_conformance.reporting.vocabulary import ERROR, FAILED, JUDGEMENT_LABELS, LEVELS, NOT_APPLICABLE, OUTCOMES, outcome_label
+from artifact_conformance.reporting.vocabulary import (
+    ERROR,
+    FAILED,
+    JUDGEMENT_LABELS,
+    LEVELS,
+    NOT_APPLICABLE,
+    OUTCOMES,
+    outcome_label,
+)
 
 OUTCOME_STYLE = {
     "passed": "green", "failed": "bold red", "error": "bold red", "not_applicable": "dim", "skipped": "dim",

@@ -9,8 +9,8 @@ and adds ``CSS`` to the page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from html import escape
 
 from artifact_conformance.contract import Rule, rule_anchor

@@ -1,7 +1,7 @@
 """The results document: one JSON document describing every scenario of a run.
 
 It is written by the harness (``pytest --results-json FILE``,
-fixtures/results_plugin.py) and read by every report, ``diff`` and ``merge``;
+fixtures/plugins/results.py) and read by every report, ``diff`` and ``merge``;
 this module is its one description::
 
     {"format": "artifact-conformance-results/1",

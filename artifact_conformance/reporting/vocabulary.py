@@ -1,7 +1,7 @@
 """The words every part of the suite uses for a scenario's result: one definition each.
 
 - ``OUTCOMES``: what happened to a scenario (the results document's
-  ``outcome``; fixtures/results_plugin.py records them, every report reads them);
+  ``outcome``; fixtures/plugins/results.py records them, every report reads them);
   ``STEP_OUTCOMES`` adds the states a single step can be left in.
 - ``LEVELS``: the contract's levels (docs/contract.md, "Levels"), which are also
   the scenarios' level tags ``@required`` and ``@optional``.

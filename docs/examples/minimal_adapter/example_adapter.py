@@ -1,7 +1,7 @@
 """A minimal system-under-test adapter: a command line tool that speaks JSON.
 
 The suite talks to every runtime through one interface,
-``artifact_conformance.fixtures.sut.SystemUnderTest``: start a node with a
+``artifact_conformance.fixtures.adapters.SystemUnderTest``: start a node with a
 configuration, then pull, status, list, remove (and, if the runtime can say,
 mount paths), raising ``SutError`` kinds for the errors it reports. An adapter
 implements that interface for one runtime and declares the capabilities it
@@ -33,7 +33,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from artifact_conformance.fixtures.sut import (
+from artifact_conformance.fixtures.adapters import (
     CONFIGURE,
     MAIN_STORE_LAYOUT,
     MOUNT_PATHS,
