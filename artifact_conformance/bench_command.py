@@ -66,8 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="(--sut cri) start the runtime with this command; {socket} and {config} are replaced, "
                          "e.g. 'artifact-conformance serve-cri --listen unix://{socket} --config {config}'")
     runtime.add_argument("--crio-binary", metavar="PATH",
-                         help="(--sut crio) the CRI-O binary; default $ARTIFACT_CONFORMANCE_CRIO, else "
-                         "../shared/crio/crio beside the checkout, else crio on PATH")
+                         help="(--sut crio) the CRI-O binary; default $ARTIFACT_CONFORMANCE_CRIO, else crio on PATH")
     runtime.add_argument("--cri-start-timeout", metavar="SECONDS", help="how long the runtime may take to serve")
     runtime.add_argument("--cri-warning-pattern", metavar="REGEX", help="a warning line of the runtime's output")
     runtime.add_argument("--cri-artifacts-subdir", metavar="NAME",

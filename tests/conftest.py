@@ -35,7 +35,7 @@ def read_only(tmp_path: Path) -> ReadOnlyStore:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--crictl", default=None, metavar="PATH",
                      help="the crictl binary for the serve-cri tests (else $ARTIFACT_CONFORMANCE_CRICTL, "
-                     "../shared/bin/crictl beside the checkout, or PATH)")
+                     "else crictl on PATH)")
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """The real crictl, for the tests that drive serve-cri as kubelet's tools do.
 
-Found, in this order: ``--crictl PATH``, ``$ARTIFACT_CONFORMANCE_CRICTL``,
-``../shared/bin/crictl`` beside the checkout, then ``crictl`` on PATH (CI puts
-it there). Where none is found the tests that need it are skipped, saying so.
+Found, in this order: ``--crictl PATH``, ``$ARTIFACT_CONFORMANCE_CRICTL``
+(.ci/run sets it to the crictl it is given), then ``crictl`` on PATH. Where
+none is found the tests that need it are skipped, saying which to set.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_CRICTL = "ARTIFACT_CONFORMANCE_CRICTL"
-BESIDE_CHECKOUT = Path(__file__).resolve().parents[2] / "shared" / "bin" / "crictl"
 MISSING = (
-    f"crictl not found: give --crictl PATH or {ENV_CRICTL}, put it at {BESIDE_CHECKOUT}, or on PATH "
-    "(Debian bookworm has no cri-tools package; CI installs crictl on PATH)"
+    f"crictl not found: set {ENV_CRICTL} to cri-tools' crictl, give --crictl PATH, or put crictl on PATH "
+    "(Debian bookworm has no cri-tools package)"
 )
 
 
@@ -27,8 +26,6 @@ def find_crictl(option: str | None = None) -> str | None:
             if not os.access(candidate, os.X_OK):
                 raise FileNotFoundError(f"crictl {candidate!r} (from --crictl or {ENV_CRICTL}) is not an executable")
             return candidate
-    if os.access(BESIDE_CHECKOUT, os.X_OK):
-        return str(BESIDE_CHECKOUT)
     return shutil.which("crictl")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +19,9 @@ from artifact_conformance.fixtures.registry.builder import ArtifactBuilder, Laye
 from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
 from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from tests.cri_process import LAUNCH_COMMAND
+from tests.crictl import find_crictl
 
-CRICTL = os.environ.get("ARTIFACT_CONFORMANCE_CRICTL") or shutil.which("crictl") or str(
-    Path(__file__).resolve().parent.parent.parent / "shared" / "bin" / "crictl")
+CRICTL = find_crictl()
 
 
 @pytest.fixture
@@ -95,7 +93,7 @@ def test_an_artifact_in_use_stays_and_crictl_prune_keeps_pinned_and_used(
     with pytest.raises(SutOtherError, match=f"in use by {container_id}"):
         launched.remove(used.id)
 
-    if Path(CRICTL).is_file():
+    if CRICTL is not None:
         run = subprocess.run([CRICTL, "--runtime-endpoint", f"unix://{client.endpoint.removeprefix('unix://')}",
                               "--image-endpoint", client.endpoint, "rmi", "--prune"],
                              capture_output=True, text=True, timeout=60)

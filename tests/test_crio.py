@@ -1,7 +1,7 @@
 """The whole suite against a real CRI-O, in both modes, judged by docs/expectations/cri-o.toml.
 
-Wherever a CRI-O is found (``ARTIFACT_CONFORMANCE_CRIO``, else
-``../shared/crio/crio`` beside the checkout, else ``crio`` on PATH; see
+Wherever a CRI-O is found (``ARTIFACT_CONFORMANCE_CRIO``, else ``crio`` on
+PATH; see
 ``fixtures/adapters/crio_node.py``) and the test runs as root, ``artifact-conformance
 run --sut crio --expect cri-o --strict`` must exit 0: every scenario's outcome
 is the one the expectations file lists for it (or passed, where it lists
