@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -261,6 +262,7 @@ class FrozenSystems(runtimes.Systems):
         def frozen_start(node):
             start(node)
             os.kill(adapter.runtime_pid(), signal.SIGSTOP)
+            _wait_until_stopped(adapter.runtime_pid())
 
         def thawed_stop():
             if adapter.runtime_pid() is not None:
@@ -269,6 +271,24 @@ class FrozenSystems(runtimes.Systems):
 
         adapter.start, adapter.stop = frozen_start, thawed_stop
         return adapter
+
+
+def _wait_until_stopped(pid: int, timeout_s: float = 10) -> None:
+    """SIGSTOP is delivered when each thread next runs: on a loaded machine a
+    server thread may still answer one call after kill() returned. Wait until
+    every thread of ``pid`` is in state T (stopped)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        states = []
+        for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+            try:
+                states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+            except (OSError, IndexError):
+                continue
+        if states and all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop within {timeout_s} s of SIGSTOP")
 
 
 def test_a_call_over_the_bound_is_reported_over_and_larger_sizes_are_not_attempted(tmp_path):
