@@ -17,12 +17,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-# Kept in step with bench.run.SECTIONS and fixtures.registry.PROVIDERS (tests/test_bench.py
-# checks): importing those here would load the harness (docker, testcontainers) on every
-# start of the command line, `store pull` included, which the bench itself measures.
+# The options' declarations are plain data, cheap to import (fixtures/plugins/options.py).
+from artifact_conformance.fixtures.plugins.options import CRIO_BINARY, DEFAULT_REGISTRY_IMAGE
+from artifact_conformance.fixtures.plugins.options import REGISTRY_PROVIDERS as PROVIDERS
+
+# Kept in step with bench.run.SECTIONS (tests/test_bench.py checks): importing it here
+# would load the harness (docker, testcontainers) on every start of the command line,
+# `store pull` included, which the bench itself measures.
 SECTIONS = ("lookups", "pulls", "skipped", "suite", "runtimes")
 DEFAULT_SECTIONS = SECTIONS[:4]  # without --sut
-PROVIDERS = ("auto", "url", "docker", "process")
 # option dest -> the cri adapter's setting key (fixtures.cri_settings; tests/test_bench.py checks).
 CRI_SETTINGS = {
     "cri_launch": "cri_launch",
@@ -51,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where the temporary layouts and pulled artifacts go (removed afterwards; "
                         "a full run needs about 3 GiB free)")
     parser.add_argument("--registry-url", metavar="URL", help="use this running registry instead of starting one")
-    parser.add_argument("--registry-image", default="registry:2", metavar="IMAGE",
-                        help="registry image for the docker provider (default registry:2)")
+    parser.add_argument("--registry-image", default=DEFAULT_REGISTRY_IMAGE, metavar="IMAGE",
+                        help=f"registry image for the docker provider (default {DEFAULT_REGISTRY_IMAGE})")
     parser.add_argument("--registry-provider", default="auto", choices=PROVIDERS,
                         help="where the registry comes from (default auto: url, else Docker, else the local binary)")
     runtime = parser.add_argument_group(
@@ -66,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="(--sut cri) start the runtime with this command; {socket} and {config} are replaced, "
                          "e.g. 'artifact-conformance serve-cri --listen unix://{socket} --config {config}'")
     runtime.add_argument("--crio-binary", metavar="PATH",
-                         help="(--sut crio) the CRI-O binary; default $ARTIFACT_CONFORMANCE_CRIO, else crio on PATH")
+                         help=f"(--sut crio) the CRI-O binary; default ${CRIO_BINARY.env}, else crio on PATH")
     runtime.add_argument("--cri-start-timeout", metavar="SECONDS", help="how long the runtime may take to serve")
     runtime.add_argument("--cri-warning-pattern", metavar="REGEX", help="a warning line of the runtime's output")
     runtime.add_argument("--cri-artifacts-subdir", metavar="NAME",

@@ -18,7 +18,8 @@ written atomically, and a summary is printed.
 ``run`` parses only its own options. Every other option (those of the
 suite's pytest plugins: the system under test, the CRI adapter, the registry;
 and, after ``--``, pytest's own) is handed to pytest as it was typed, and
-pytest says whether it knows it. The parsed options become one ``RunConfig``,
+pytest says whether it knows it; ``run --help`` lists the suite's from their
+declarations (fixtures/plugins/options.py). The parsed options become one ``RunConfig``,
 built once; the rest of this module reads only that.
 """
 
@@ -37,6 +38,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from artifact_conformance.fixtures.plugins.options import NODE_NAME
+from artifact_conformance.fixtures.plugins.options_listing import text_listing
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -57,13 +61,8 @@ LOG_TAIL_LINES = 40
 REPORTS = ("junit", "json", "results", "html")
 
 EPILOG = f"""\
-options of the suite (passed to pytest as given):
-  Every option of the suite's pytest plugins is accepted too and passed to pytest unchanged:
-  the system under test (--sut NAME, --sut-option KEY=VALUE, --reference-store-class), the
-  cri adapter (--cri-endpoint, --cri-launch, --cri-store, --cri-runtime-config, --crio-binary,
-  ...), the registry (--registry-provider, --registry-url, ...) and the traffic probe
-  (--probe-listen). To list them all with their help:
-    python -m pytest -p {PLUGINS_MODULE} --help
+options of the suite (passed to pytest as given; pytest's own go after "--"):
+{text_listing({name: f"run sets it{f': use {instead}' if instead else ''}" for name, instead in SET_BY_RUN.items()})}
 
 exit status:
   0  every selected @required scenario passed or was not applicable (with --strict: the
@@ -80,7 +79,6 @@ Options after "--" go to pytest unchanged, e.g. -- -x --maxfail 3.
 
 COMMAND = "run"
 PROFILES = ("required", "full", "observe")
-NODE_NAME_ENV = "NODE_NAME"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -115,7 +113,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reports.add_argument("--html", metavar="FILE", help="a self-contained HTML report")
     reports.add_argument("--node-name", metavar="NAME", default=None,
                          help=f"the node this run checks, recorded in the results and reports (default: env "
-                         f"{NODE_NAME_ENV}, set from the downward API in a pod; else the host name)")
+                         f"{NODE_NAME.name}, set from the downward API in a pod; else the host name)")
     reports.add_argument("--pytest-log", metavar="FILE", help="keep pytest's own output in FILE")
     reports.add_argument("--progress", choices=("auto", "rich", "plain", "none"), default="auto",
                          help="auto (default): a progress bar on a terminal, plain lines in CI (no TTY or CI=true)")
@@ -335,8 +333,8 @@ def node_identity(given: str | None) -> dict[str, str]:
 
     if given:
         return {"name": given, "source": "--node-name"}
-    if os.environ.get(NODE_NAME_ENV):
-        return {"name": os.environ[NODE_NAME_ENV], "source": f"env {NODE_NAME_ENV}"}
+    if NODE_NAME.value():
+        return {"name": NODE_NAME.value(), "source": f"env {NODE_NAME.name}"}
     return {"name": socket.gethostname(), "source": "host name"}
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from artifact_conformance.fixtures.adapters.cri import CriAdapter
 from artifact_conformance.fixtures.adapters.cri_settings import CriSettings
-from artifact_conformance.fixtures.adapters.workload_image import ENV_BUSYBOX
+from artifact_conformance.fixtures.plugins.options import BUSYBOX
 from tests.cri_process import LAUNCH_COMMAND
 from tests.pytest_runs import child_env, run_pytest
 
@@ -23,7 +23,7 @@ EXIT_BROKEN = 3  # pytest.ExitCode.INTERNAL_ERROR: the run could not be carried 
 
 def test_a_missing_busybox_stops_the_run_once_naming_its_install_command(tmp_path: Path):
     run = run_pytest("features", "-q", "-p", "no:randomly", "--sut", "cri", "--cri-launch", LAUNCH_COMMAND,
-                     env=child_env({ENV_BUSYBOX: str(tmp_path / "no-busybox")}), results=tmp_path / "results.json")
+                     env=child_env({BUSYBOX.name: str(tmp_path / "no-busybox")}), results=tmp_path / "results.json")
     assert run.returncode == EXIT_BROKEN, run.output
     # pytest says an exit's reason once on each stream; 176 scenarios would say it 176 times.
     assert run.stdout.count("no statically linked busybox") <= 1, run.stdout
@@ -34,7 +34,7 @@ def test_a_missing_busybox_stops_the_run_once_naming_its_install_command(tmp_pat
 
 
 def test_an_adapter_that_mounts_nothing_needs_no_busybox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setenv(ENV_BUSYBOX, str(tmp_path / "no-busybox"))
+    monkeypatch.setenv(BUSYBOX.name, str(tmp_path / "no-busybox"))
     mounting = CriAdapter(CriSettings(launch=LAUNCH_COMMAND))
     fixed = CriAdapter(CriSettings(endpoint="unix:///nonexistent.sock"))
     assert [m for m in mounting.missing_prerequisites() if "busybox-static" in m], mounting.capabilities

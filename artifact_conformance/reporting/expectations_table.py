@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from artifact_conformance.reporting.expectations_file import Expectations, load_expectations
+from artifact_conformance.reporting.marked_section import replace_marked
 
 
 def begin_marker(name: str) -> str:
@@ -42,13 +43,8 @@ def markdown_table(expectations: Expectations) -> str:
 
 
 def with_table(document: str, name: str, table: str) -> str:
-    """``document`` with the text between the markers replaced by ``table``."""
-    begin, end = begin_marker(name), end_marker(name)
-    if begin not in document or end not in document:
-        raise ValueError(f"the document has no markers for the {name} table ({begin!r} ... {end!r})")
-    head, rest = document.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{begin}\n{table}\n{end}{tail}"
+    """``document`` with the text between the markers of the ``name`` table replaced by ``table``."""
+    return replace_marked(document, begin_marker(name), end_marker(name), table)
 
 
 def main(argv: list[str] | None = None) -> int:
