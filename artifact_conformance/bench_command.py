@@ -17,9 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-# The options' declarations are plain data, cheap to import (fixtures/plugins/options.py).
-from artifact_conformance.fixtures.plugins.options import CRIO_BINARY, DEFAULT_REGISTRY_IMAGE
-from artifact_conformance.fixtures.plugins.options import REGISTRY_PROVIDERS as PROVIDERS
+# The options' declarations are plain data, cheap to import (fixtures/options.py).
+from artifact_conformance.fixtures.options import CRIO_BINARY, DEFAULT_REGISTRY_IMAGE
+from artifact_conformance.fixtures.options import REGISTRY_PROVIDERS as PROVIDERS
 
 # Kept in step with bench.run.SECTIONS (tests/test_bench.py checks): importing it here
 # would load the harness (docker, testcontainers) on every start of the command line,

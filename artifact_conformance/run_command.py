@@ -19,7 +19,7 @@ written atomically, and a summary is printed.
 suite's pytest plugins: the system under test, the CRI adapter, the registry;
 and, after ``--``, pytest's own) is handed to pytest as it was typed, and
 pytest says whether it knows it; ``run --help`` lists the suite's from their
-declarations (fixtures/plugins/options.py). The parsed options become one ``RunConfig``,
+declarations (fixtures/options.py). The parsed options become one ``RunConfig``,
 built once; the rest of this module reads only that.
 """
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artifact_conformance.fixtures.plugins.options import NODE_NAME
+from artifact_conformance.fixtures.options import NODE_NAME
 from artifact_conformance.fixtures.plugins.options_listing import text_listing
 
 EXIT_OK = 0

@@ -1,4 +1,4 @@
-"""The suite's options and variables are declared once (fixtures/plugins/options.py),
+"""The suite's options and variables are declared once (fixtures/options.py),
 and everything that shows or reads them follows the declarations."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import pytest
 from _pytest.config import get_config
 
 from artifact_conformance.cli import main
-from artifact_conformance.fixtures.adapters import crio_node
-from artifact_conformance.fixtures.plugins import options
+from artifact_conformance.fixtures import options
 from artifact_conformance.fixtures.plugins.options_listing import COMMAND, invocation, markdown_tables, with_tables
 from artifact_conformance.run_command import PLUGINS_MODULE
 
@@ -43,7 +42,7 @@ def _names_in_sources(pattern: str) -> dict[str, list[str]]:
 
 def test_no_plugin_adds_an_option_past_the_declarations():
     added = _names_in_sources(r"\baddoption\(\s*[\"']([^\"']+)")
-    assert added == {}, f"register these from fixtures/plugins/options.py instead: {added}"
+    assert added == {}, f"register these from fixtures/options.py instead: {added}"
 
 
 def test_every_option_read_by_name_is_declared():
@@ -76,10 +75,6 @@ def test_nothing_declared_or_documented_points_beside_the_checkout():
     texts.append((ROOT / "README.md").read_text(encoding="utf-8"))
     beside = "../" + "shared"  # spelled apart, as in tests/test_no_surroundings.py
     assert not [t for t in texts if beside in t or "beside the checkout" in t]
-
-
-def test_the_crio_adapter_looks_up_the_declared_variable():
-    assert crio_node.ENV_CRIO == options.CRIO_BINARY.env
 
 
 def _config(**given) -> SimpleNamespace:

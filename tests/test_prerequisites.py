@@ -14,7 +14,7 @@ import pytest
 
 from artifact_conformance.fixtures.adapters.cri import CriAdapter
 from artifact_conformance.fixtures.adapters.cri_settings import CriSettings
-from artifact_conformance.fixtures.plugins.options import BUSYBOX
+from artifact_conformance.fixtures.options import BUSYBOX
 from tests.cri_process import LAUNCH_COMMAND
 from tests.pytest_runs import child_env, run_pytest
 
