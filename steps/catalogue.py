@@ -35,7 +35,8 @@ from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 from artifact_conformance.fixtures.plugins.suite import PLUGINS
 
 try:  # Python 3.11+ names the regex parser re._parser; it was sre_parse before
-    from re import _constants as sre, _parser as sre_parse
+    from re import _constants as sre
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover
     import sre_constants as sre
     import sre_parse

@@ -21,13 +21,12 @@ def client_pulls(ctx: Scenario, ref: str):
 
 @when(parsers.re(r'the client asks for the status of "(?P<ref>[^"]+)"'))
 def client_status(ctx: Scenario, ref: str):
-    ctx.client.act("status", lambda sut: sut.status(ctx.names.reference(ref)))
+    ctx.client.ask_status(ref)
 
 
 @when(parsers.re(r'the client asks for the status of "(?P<ref>[^"]+)" without its registry host'))
 def client_status_without_host(ctx: Scenario, ref: str):
-    text = ctx.names.reference_without_host(ref)
-    ctx.client.act("status", lambda sut: sut.status(text), subject=text)
+    ctx.client.ask_status_without_host(ref)
 
 
 @when(parsers.re(r'the client asks for the status of the unqualified name "(?P<name>[^"]+)"'))
@@ -37,7 +36,7 @@ def client_status_verbatim(ctx: Scenario, name: str):
 
 @when(parsers.re(r"the client asks for the status of " + ID_PART + r" of the ID of artifact (?P<artifact>[A-Z]\d*)"))
 def client_status_by_id(ctx: Scenario, which: str, count: str | None, artifact: str):
-    ctx.client.act("status", lambda sut: sut.status(ctx.expect.id_part(artifact, which, count)))
+    ctx.client.status_of_id(artifact, which, count)
 
 
 @when("the client lists the artifacts")
@@ -52,11 +51,10 @@ def client_removes(ctx: Scenario, ref: str):
 
 @when(parsers.re(r"the client removes the ID of artifact (?P<artifact>[A-Z]\d*)"))
 def client_removes_id(ctx: Scenario, artifact: str):
-    artifact_id = ctx.registry.artifact(artifact).id
-    ctx.client.act("remove", lambda sut: sut.remove(artifact_id), subject=artifact_id)
+    ctx.client.remove_id(artifact)
 
 
 @when(parsers.re(r'the client asks for the mount paths of "(?P<ref>[^"]+)"'))
 def client_mount_paths(ctx: Scenario, ref: str):
     require(ctx.sut, MOUNT_PATHS)
-    ctx.client.act("mount_paths", lambda sut: sut.mount_paths(ctx.names.reference(ref)))
+    ctx.client.ask_mount_paths(ref)

@@ -24,7 +24,7 @@ def gc_frees_all(ctx: Scenario):
 
 @when(parsers.re(r"the image garbage collector frees the size of artifact (?P<artifact>[A-Z]\d*)"))
 def gc_frees_size_of(ctx: Scenario, artifact: str):
-    ctx.gc.collect(ctx.registry.artifact(artifact).size)
+    ctx.gc.collect_size_of(artifact)
 
 
 @then(parsers.re(r"the garbage collector removed artifact (?P<artifact>[A-Z]\d*) only"))

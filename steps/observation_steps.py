@@ -6,7 +6,7 @@ from pytest_bdd import parsers, then
 
 from artifact_conformance.fixtures.adapters.interface import MAIN_STORE_LAYOUT, WARNINGS, require
 from artifact_conformance.fixtures.scenario.context import Scenario
-from artifact_conformance.reporting.error_kinds import AMBIGUOUS, PHRASES
+from artifact_conformance.reporting.error_kinds import PHRASES
 from artifact_conformance.steps.phrases import ARTIFACT, ARTIFACT_LABELS, HOST_INSTANCE, ID_PART, artifact_labels
 
 # "it fails as <phrase>" -> the error kind
@@ -16,12 +16,12 @@ ERROR_KINDS = {phrase: kind for kind, phrase in PHRASES.items()}
 # --- outcomes of the last call ----------------------------------------------------
 @then(parsers.re(r"the pull returns " + ARTIFACT))
 def pull_returns(ctx: Scenario, artifact: str):
-    ctx.expect.assert_is(ctx.client.result_of("pull"), ctx.registry.artifact(artifact).id, "the pull")
+    ctx.expect.pull_returned(artifact)
 
 
 @then(parsers.re(r"the pull returns " + HOST_INSTANCE))
 def pull_returns_host_instance(ctx: Scenario, index: str):
-    ctx.expect.assert_is(ctx.client.result_of("pull"), ctx.registry.host_instance(index).id, "the pull")
+    ctx.expect.pull_returned_host_instance(index)
 
 
 @then("it succeeds")
@@ -52,42 +52,38 @@ def it_fails_as_one_of(ctx: Scenario, kinds: str, artifact: str | None):
 
 @then(parsers.re(r"it fails as ambiguous, naming artifacts (?P<first>[A-Z]\d*) and (?P<second>[A-Z]\d*)"))
 def it_fails_ambiguous(ctx: Scenario, first: str, second: str):
-    error = ctx.expect.assert_error_kind(AMBIGUOUS)
-    for label in (first, second):
-        short = ctx.registry.artifact(label).id[:12]
-        assert short in error.message, f"the ambiguity error does not name artifact {label} ({short}…): {error.message}"
+    ctx.expect.assert_ambiguous_naming(first, second)
 
 
 # --- look-ups made to observe -----------------------------------------------------------
 @then(parsers.re(r'"(?P<ref>[^"]+)" resolves to ' + ARTIFACT))
 def resolves_to(ctx: Scenario, ref: str, artifact: str):
-    ctx.expect.assert_is(ctx.client.status(ctx.names.reference(ref)), ctx.registry.artifact(artifact).id, f'the status of "{ref}"')
+    ctx.expect.resolves_to(ref, artifact)
 
 
 @then(parsers.re(r'"(?P<ref>[^"]+)" resolves to ' + HOST_INSTANCE))
 def resolves_to_host_instance(ctx: Scenario, ref: str, index: str):
-    ctx.expect.assert_is(ctx.client.status(ctx.names.reference(ref)), ctx.registry.host_instance(index).id, f"the status of {ref}")
+    ctx.expect.resolves_to_host_instance(ref, index)
 
 
 @then(parsers.re(ID_PART + r" of the ID of artifact (?P<artifact>[A-Z]\d*) resolves to artifact (?P<expected>[A-Z]\d*)"))
 def id_part_resolves(ctx: Scenario, which: str, count: str | None, artifact: str, expected: str):
-    text = ctx.expect.id_part(artifact, which, count)
-    ctx.expect.assert_is(ctx.client.status(text), ctx.registry.artifact(expected).id, f"the status of {text!r}")
+    ctx.expect.id_part_resolves(artifact, which, count, expected)
 
 
 @then(parsers.re(r"the ID of " + ARTIFACT + r" resolves to artifact (?P<expected>[A-Z]\d*)"))
 def id_resolves(ctx: Scenario, artifact: str, expected: str):
-    ctx.expect.assert_is(ctx.client.status(ctx.registry.artifact(artifact).id), ctx.registry.artifact(expected).id, f"the status of artifact {artifact}'s ID")
+    ctx.expect.id_resolves(artifact, expected)
 
 
 @then(parsers.re(r"the ID of " + ARTIFACT + r" is not found"))
 def id_not_found(ctx: Scenario, artifact: str):
-    ctx.expect.assert_not_found(ctx.registry.artifact(artifact).id, f"artifact {artifact}'s ID")
+    ctx.expect.id_not_found(artifact)
 
 
 @then(parsers.re(r'"(?P<ref>[^"]+)" is not found'))
 def reference_not_found(ctx: Scenario, ref: str):
-    ctx.expect.assert_not_found(ctx.names.reference(ref), ref)
+    ctx.expect.reference_not_found(ref)
 
 
 @then(parsers.re(r'"(?P<ref>[^"]+)" does not resolve to ' + ARTIFACT))
@@ -97,15 +93,13 @@ def does_not_resolve_to(ctx: Scenario, ref: str, artifact: str):
 
 @then(parsers.re(r'the status of "(?P<ref>[^"]+)" reports it (?P<pinned>pinned|not pinned)'))
 def status_pinned(ctx: Scenario, ref: str, pinned: str):
-    result = ctx.client.status(ctx.names.reference(ref))
-    ctx.expect.assert_pinned(result, pinned == "pinned", f"the status of {ref}")
+    ctx.expect.status_pinned(ref, pinned == "pinned")
 
 
 # --- the list ----------------------------------------------------------------------------
 @then(parsers.re(r"the list reports " + ARTIFACT + r" as (?P<pinned>pinned|not pinned)"))
 def list_pinned(ctx: Scenario, artifact: str, pinned: str):
-    for entry in ctx.expect.entries_of(artifact):
-        ctx.expect.assert_pinned(entry, pinned == "pinned", f"the list entry of artifact {artifact}")
+    ctx.expect.listed_pinned(artifact, pinned == "pinned")
 
 
 @then(parsers.re(r'the list reports ' + ARTIFACT + r' as a CRI image named "(?P<ref>[^"]+)"'))
@@ -115,11 +109,7 @@ def list_reports_cri_image(ctx: Scenario, artifact: str, ref: str):
 
 @then(parsers.re(r"the list reports " + HOST_INSTANCE + r" with that artifact's size"))
 def list_reports_host_instance_size(ctx: Scenario, index: str):
-    instance = ctx.registry.host_instance(index)
-    entries = [a for a in ctx.client.listing() if a.id == instance.id]
-    assert entries, f"the list does not show the host platform's artifact of index {index}"
-    for entry in entries:
-        assert entry.size == instance.size, f"listed size {entry.size}, the host artifact's layers sum to {instance.size}"
+    ctx.expect.assert_host_instance_listed_with_its_size(index)
 
 
 @then(parsers.re(r'the list shows ' + ARTIFACT + r' tagged "(?P<ref>[^"]+)"'))

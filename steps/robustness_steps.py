@@ -26,8 +26,7 @@ def node_with_progress_timeout(ctx: Scenario, seconds: str):
 # --- bounded calls -------------------------------------------------------------------------
 @when(parsers.re(r'the client pulls "(?P<ref>[^"]+)", which must end within (?P<seconds>\d+) seconds'))
 def client_pulls_within(ctx: Scenario, ref: str, seconds: str):
-    reference = ctx.names.reference(ref)
-    ctx.calls.act_within(float(seconds), "pull", lambda sut: sut.pull(reference), subject=reference)
+    ctx.calls.pull_within(float(seconds), ref)
 
 
 @when(parsers.re(r"the client lists the artifacts within (?P<seconds>\d+) seconds"))
@@ -37,14 +36,13 @@ def client_lists_within(ctx: Scenario, seconds: str):
 
 @when(parsers.re(r'the client asks for the status of "(?P<ref>[^"]+)" within (?P<seconds>\d+) seconds'))
 def client_status_within(ctx: Scenario, ref: str, seconds: str):
-    ctx.calls.act_within(float(seconds), "status", lambda sut: sut.status(ctx.names.reference(ref)),
-                         measure_memory=True)
+    ctx.calls.status_within(float(seconds), ref)
 
 
 @when(parsers.re(r'the client asks for the mount paths of "(?P<ref>[^"]+)" within (?P<seconds>\d+) seconds'))
 def client_mounts_within(ctx: Scenario, ref: str, seconds: str):
     if ctx.notes.observable(MOUNT_PATHS):
-        ctx.calls.act_within(float(seconds), "mount_paths", lambda sut: sut.mount_paths(ctx.names.reference(ref)))
+        ctx.calls.mount_paths_within(float(seconds), ref)
 
 
 # --- outcomes --------------------------------------------------------------------------------
@@ -169,8 +167,7 @@ def listed_with_longest(ctx: Scenario, artifact: str):
 
 @then(parsers.re(r"the longest reference resolves to " + ARTIFACT))
 def longest_resolves(ctx: Scenario, artifact: str):
-    ctx.expect.assert_is(ctx.client.status(ctx.robustness.longest_reference), ctx.registry.artifact(artifact).id,
-                         "the longest reference")
+    ctx.robustness.assert_longest_resolves_to(artifact)
 
 
 # --- concurrent and killed pulls -------------------------------------------------------------------
