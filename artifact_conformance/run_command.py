@@ -70,7 +70,8 @@ exit status:
   1  a required scenario failed or errored (or, with --expect, an unexpected outcome:
      a new failure, or an expected failure that passed)
   2  usage error (an option, the expectations file, the system under test's settings)
-  3  the run itself broke (pytest crashed, was interrupted, or wrote no results)
+  3  the run itself broke (a prerequisite of the system under test is missing, pytest
+     crashed, was interrupted, or wrote no results)
   5  no scenario matched the selection (--profile, --tags, -k)
 
 Options after "--" go to pytest unchanged, e.g. -- -x --maxfail 3.
