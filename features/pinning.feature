@@ -90,6 +90,20 @@ Feature: Pinning: what image garbage collection may remove
       And the list shows artifacts A, C and D
       And the list does not show artifact B
 
+    @required @rule:gc.kubelet-collector @rule:resolve.id-several-names
+    Scenario Outline: Garbage collection reclaims an artifact the main store holds under <names>
+      Given a node without read-only stores
+      And the main store holds artifact A as "<first>"
+      And the main store holds artifact A as "<second>"
+      When the image garbage collector frees as much space as it can
+      Then the garbage collector removed artifact A only
+      And the list does not show artifact A
+
+      Examples:
+        | names            | first  | second     |
+        | two tags         | llm:v1 | llm:latest |
+        | two repositories | llm:v1 | other:v1   |
+
     @required @rule:gc.kubelet-collector
     Scenario: Garbage collection removes the least recently used artifacts first, until enough is freed
       Given a node without read-only stores

@@ -55,3 +55,28 @@ Feature: Removing artifacts touches the main store only
     And the main store still holds every blob of artifact B
     And the main store no longer holds the blobs that only artifact A used
     And "llm:v2" resolves to artifact B
+
+  @required @rule:remove.by-id @rule:resolve.id-several-names
+  Scenario Outline: Removing the ID of an artifact the main store holds under <names> removes it under both
+    Given the main store holds artifact A as "<first>"
+    And the main store holds artifact A as "<second>"
+    When the client removes the ID of artifact A
+    Then the list does not show artifact A
+
+    Examples:
+      | names            | first  | second     |
+      | two tags         | llm:v1 | llm:latest |
+      | two repositories | llm:v1 | other:v1   |
+
+  @required @rule:remove.by-id @rule:remove.main-only @rule:resolve.id-several-names
+  Scenario Outline: Removing the ID of an artifact held by a read-only store and the main store removes the main store's name only (<names>)
+    Given the read-only store "first" holds artifact A as "<first>"
+    And the main store holds artifact A as "<second>"
+    When the client removes the ID of artifact A
+    Then the main store does not hold "<second>"
+    And the list shows artifact A tagged "<first>"
+
+    Examples:
+      | names            | first  | second     |
+      | two tags         | llm:v1 | llm:latest |
+      | two repositories | llm:v1 | other:v1   |

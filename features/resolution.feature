@@ -130,3 +130,41 @@ Feature: Resolving names and IDs across stores
       Given the read-only store "first" holds artifact A as "llm:v1"
       When the client asks for the status of "llm:v1" without its registry host
       Then no artifact is returned for it: it is not found, or refused naming it
+
+  Rule: An artifact under several names is one artifact to its ID
+
+    @required @rule:resolve.id-several-names
+    Scenario Outline: An artifact the main store holds under <names> answers to its ID
+      Given the main store holds artifact A as "<first>"
+      And the main store holds artifact A as "<second>"
+      Then the ID of artifact A resolves to artifact A
+      And the first 12 characters of the ID of artifact A resolves to artifact A
+
+      Examples:
+        | names            | first  | second     |
+        | two tags         | llm:v1 | llm:latest |
+        | two repositories | llm:v1 | other:v1   |
+
+    @required @rule:resolve.id-several-names
+    Scenario Outline: An artifact a read-only store holds under <names> answers to its ID
+      Given the read-only store "first" holds artifact A as "<first>"
+      And the read-only store "first" holds artifact A as "<second>"
+      Then the ID of artifact A resolves to artifact A
+      And the first 12 characters of the ID of artifact A resolves to artifact A
+
+      Examples:
+        | names            | first  | second     |
+        | two tags         | llm:v1 | llm:latest |
+        | two repositories | llm:v1 | other:v1   |
+
+    @required @rule:resolve.id-several-names
+    Scenario Outline: An artifact under one name in a read-only store and another in the main store answers to its ID (<names>)
+      Given the read-only store "first" holds artifact A as "<first>"
+      And the main store holds artifact A as "<second>"
+      Then the ID of artifact A resolves to artifact A
+      And the first 12 characters of the ID of artifact A resolves to artifact A
+
+      Examples:
+        | names            | first  | second     |
+        | two tags         | llm:v1 | llm:latest |
+        | two repositories | llm:v1 | other:v1   |

@@ -98,6 +98,16 @@ class NormalisesShortNames(ArtifactStore):
         return super()._resolve(name_or_id)
 
 
+class OneIdOneName(ArtifactStore):
+    """Finds an ID only when one entry of a store has it: an ID that two names of one
+    store share is "not found" (what CRI-O does; a by-ID removal then removes nothing)."""
+
+    @staticmethod
+    def _find_id(snapshot, reader, text):
+        hits = ArtifactStore._find_id(snapshot, reader, text)
+        return hits if len(hits) == 1 else []
+
+
 class MountsUnsafeTitles(ArtifactStore):
     """Mounts layers whose titles hold '/', '..' or an absolute path."""
 
@@ -195,6 +205,7 @@ VARIANTS = [
     RemovesFromReadOnlyStores,
     PullsNotSkipped,
     NormalisesShortNames,
+    OneIdOneName,
     MountsUnsafeTitles,
     HidesUnnamedArtifacts,
     AcceptsContainerImages,

@@ -69,6 +69,15 @@ MUST_FAIL: dict[type[ArtifactStore], tuple[NamedScenario, ...]] = {
         ("pulling.feature", "A pull by digest that a read-only store holds downloads nothing"),
     ),
     # resolve.exact-names: nothing is expanded to Docker Hub.
+    # resolve.id-several-names: an ID that two names share names one artifact.
+    broken.OneIdOneName: (
+        ("resolution.feature", "An artifact the main store holds under two tags answers to its ID"),
+        ("resolution.feature", "An artifact the main store holds under two repositories answers to its ID"),
+        ("resolution.feature", "An artifact a read-only store holds under two tags answers to its ID"),
+        ("resolution.feature", "An artifact a read-only store holds under two repositories answers to its ID"),
+        ("removal.feature", "Removing the ID of an artifact the main store holds under two tags removes it under both"),
+        ("pinning.feature", "Garbage collection reclaims an artifact the main store holds under two repositories"),
+    ),
     broken.NormalisesShortNames: (
         ("resolution.feature", 'A short name such as "<name>" is not expanded to a Docker Hub name (<search>)'),
     ),
