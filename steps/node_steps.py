@@ -43,7 +43,7 @@ def node_reloads(ctx: Scenario, pattern: str):
 
 @then(parsers.re(r'the node refuses to start, naming the path "(?P<path>[^"]*)"'))
 def node_refuses(ctx: Scenario, path: str):
-    ctx.expect.assert_refused_naming(ctx.names.expand(path))
+    ctx.expect.assert_refused_naming(path)
 
 
 @then("the node is running")

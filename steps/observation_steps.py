@@ -248,7 +248,7 @@ def warning_unnamed_layer(ctx: Scenario, artifact: str):
 
 @then(parsers.re(r'the layer named "(?P<name>[^"]+)" of ' + ARTIFACT + r" is not mounted"))
 def layer_not_mounted(ctx: Scenario, name: str, artifact: str):
-    ctx.store_expect.assert_layer_not_mounted(artifact, ctx.names.expand(name))
+    ctx.store_expect.assert_layer_not_mounted(artifact, name)
 
 
 @then(parsers.re(r"the altered layer of " + ARTIFACT + r" is not handed out"))
