@@ -8,15 +8,15 @@ feature line that uses it::
     python -m artifact_conformance.steps.catalogue features/PHRASES.md          # write it
     python -m artifact_conformance.steps.catalogue features/PHRASES.md --check  # exit 1 when stale
 
-How a pattern reads: its literal words as they are; a named group that holds
-a free value (``[^"]+``, ``[A-Z]\\d*``) as ``<name>`` (unnamed, as ``…``);
-alternatives as ``(a|b)``; an optional part as ``[part]``; a lone ``.`` as
-itself. The steps are the ones pytest-bdd
+How a pattern reads: its literal words as they are; a named group that holds a
+free value (``[^"]+``, ``[A-Z]\\d*``) as ``<name>`` (unnamed, as ``…``), one of
+fixed words as its words; alternatives as ``(a|b)``; an optional part as
+``[part]``; a lone ``.`` as itself. The steps are the ones pytest-bdd
 registered while the suite's step modules (``PLUGINS`` of
 fixtures/plugins/suite.py) were imported. A feature line is matched the way
-pytest-bdd matches it: by its step type (And/But take the type before them)
-and the whole text, with a Scenario Outline's lines rendered with each row of
-its Examples.
+pytest-bdd matches it: by its step type (And/But take the type before them) and
+the whole text, with a Scenario Outline's lines rendered with each row of its
+Examples.
 """
 
 from __future__ import annotations
@@ -99,26 +99,23 @@ def _render_item(op, value, names: dict[int, str]) -> str:
         group, _, _, inner = value
         text = _render(inner, names)
         name = names.get(group)
-        if name is not None and (FREE in text or not _has_branch(inner)):
-            return f"<{name}>"
-        return text
+        # A group that holds a value reads as its name; one of fixed words, as its words
+        # ("(?P<ordered> in that order)?" is "[in that order]", not "[<ordered>]").
+        return f"<{name}>" if name is not None and FREE in text else text
     if op is sre.BRANCH:
         return _branch(value, names)
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
         low, high, inner = value
         text = _render(inner, names)
-        if (low, high) == (0, 1):
-            return f"[{text}]"
+        if (low, high) == (0, 1):  # the space before or after optional words stays outside
+            lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+            return f"{lead}[{text.strip()}]{trail}"
         return text if any(c.isalnum() for c in text) else FREE  # ".+", "[^"]*": a value
     if op is sre.AT:
         return ""
     if op is sre.ANY:
         return "."  # a lone "." in a sentence stands for itself ("index.json")
     return FREE  # a character class, any character, a category: a value the writer chooses
-
-
-def _has_branch(items) -> bool:
-    return any(op is sre.BRANCH or (op is sre.SUBPATTERN and _has_branch(value[3])) for op, value in items)
 
 
 # --- the steps and the features ---------------------------------------------------------------

@@ -41,6 +41,8 @@ def test_every_feature_line_is_matched_by_a_catalogued_phrase():
      'the registry has (an OCI container image|a Docker v2 container image) tagged "<ref>"'),
     (r'the status of "(?P<ref>[^"]+)" reports it (?P<pinned>pinned|not pinned)',
      'the status of "<ref>" reports it (pinned|not pinned)'),
+    (r"the list shows artifacts (?P<labels>[A-Z]\d*(?:, [A-Z]\d*)* and [A-Z]\d*)(?P<ordered> in that order)?",
+     "the list shows artifacts <labels> [in that order]"),
     (r"the read-only store has an index.json of (?P<n>\d+) entries", "the read-only store has an index.json of <n> entries"),
 ])
 def test_a_pattern_reads_as_a_reader_writes_it(pattern: str, sentence: str):
