@@ -120,17 +120,19 @@ def _render_item(op, value, names: dict[int, str]) -> str:
 
 # --- the steps and the features ---------------------------------------------------------------
 def phrases() -> list[Phrase]:
-    """Every step the suite's step modules register, in module order, then line order."""
+    """Every step the suite's step modules register, in module order, then Given, When,
+    Then, then line order."""
     for module in STEP_MODULES:
         importlib.import_module(module)
     found = []
     for context in step_function_context_registry.values():
         module = context.step_func.__module__
         if module in STEP_MODULES:
-            found.append((STEP_MODULES.index(module), context.step_func.__code__.co_firstlineno, context))
+            keyword = list(KEYWORDS).index(context.type) if context.type in KEYWORDS else len(KEYWORDS)
+            found.append((STEP_MODULES.index(module), keyword, context.step_func.__code__.co_firstlineno, context))
     return [Phrase(sentence=readable(context.parser.name), keyword=KEYWORDS.get(context.type, "Step"),
                    module=f"steps/{context.step_func.__module__.rsplit('.', 1)[1]}.py", context=context)
-            for _, _, context in sorted(found, key=lambda f: f[:2])]
+            for *_, context in sorted(found, key=lambda f: f[:3])]
 
 
 def feature_lines(features: Path = FEATURES) -> list[tuple[str, FeatureLine]]:
@@ -150,7 +152,7 @@ def feature_lines(features: Path = FEATURES) -> list[tuple[str, FeatureLine]]:
 # --- the catalogue ----------------------------------------------------------------------------
 def catalogue(features: Path = FEATURES) -> str:
     lines = feature_lines(features)
-    sections: dict[str, list[str]] = {}
+    sections: dict[str, dict[str, list[str]]] = {}  # module, keyword, rows
     unused = 0
     for phrase in phrases():
         example = next((line for step_type, line in lines if phrase.matches(step_type, line.text)), None)
@@ -160,21 +162,24 @@ def catalogue(features: Path = FEATURES) -> str:
         else:
             used = f"[{example.path}:{example.number}]({example.path}#L{example.number}) `{example.text}`"
         sentence = _cell(f"**{phrase.keyword}** {phrase.sentence}")
-        sections.setdefault(phrase.module, []).append(f"| {sentence} | {_cell(used)} |")
+        sections.setdefault(phrase.module, {}).setdefault(phrase.keyword, []).append(f"| {sentence} | {_cell(used)} |")
     out = [
         "# The suite's sentences",
         "",
         f"<!-- generated from the step definitions by `{COMMAND}`; do not edit -->",
         "",
-        f"Every sentence a scenario can say: {sum(len(rows) for rows in sections.values())} phrases"
-        f" in {len(sections)} step modules ({unused} used by no feature). Look a sentence up here"
+        f"Every sentence a scenario can say: {sum(len(r) for k in sections.values() for r in k.values())}"
+        f" phrases in {len(sections)} step modules ({unused} marked *no feature uses it*), by step module"
+        " and keyword. Look a sentence up here"
         " before writing a new step: `<name>` is a value you choose (a store label, artifact A,"
         ' "llm:v1"), `(a|b)` one of the words, `[words]` words you may leave out. See'
         " [README.md](README.md) for what the words mean.",
         "",
     ]
-    for module, rows in sections.items():
-        out += [f"## {module}", "", "| sentence | used in |", "|---|---|", *rows, ""]
+    for module, keywords in sections.items():
+        out += [f"## {module}", ""]
+        for keyword, rows in keywords.items():
+            out += [f"### {keyword}", "", "| sentence | used in |", "|---|---|", *rows, ""]
     return "\n".join(out)
 
 
