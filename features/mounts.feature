@@ -45,6 +45,16 @@ Feature: Mounting an artifact's files into a container
     Then the mount paths are named "model.bin" and "tokenizer.json"
     And a warning was logged about the unnamed layer of artifact M
 
+  @optional @rule:mount.modelpack-draft-path
+  Scenario: A layer named by an early ModelPack draft's file path is mounted under that name
+    Given artifact D has the layers:
+      | file           | named by                  |
+      | model.bin      | title                     |
+      | tokenizer.json | draft ModelPack file path |
+    And the read-only store "first" holds artifact D as "llm:v1"
+    When the client asks for the mount paths of "llm:v1"
+    Then the mount paths hold the files of artifact D
+
   @required @rule:mount.unsafe-names
   Scenario Outline: A layer named "<name>" (<why>) is never mounted
     Given artifact U has the layers:
@@ -56,13 +66,14 @@ Feature: Mounting an artifact's files into a container
     Then the layer named "<name>" of artifact U is not mounted
 
     Examples:
-      | why                               | name                 | named by            |
-      | a parent directory                | ..                   | title               |
-      | climbs out of the target          | ../escape.bin        | title               |
-      | a path with a slash               | weights/model.bin    | title               |
-      | an absolute path                  | /etc/cron.d/job      | title               |
-      | climbs out, as ModelPack path     | ../../etc/passwd     | ModelPack file path |
-      | holds a NUL byte                  | model\0.bin          | title               |
+      | why                                 | name              | named by                  |
+      | a parent directory                  | ..                | title                     |
+      | climbs out of the target            | ../escape.bin     | title                     |
+      | a path with a slash                 | weights/model.bin | title                     |
+      | an absolute path                    | /etc/cron.d/job   | title                     |
+      | climbs out, as ModelPack path       | ../../etc/passwd  | ModelPack file path       |
+      | climbs out, as draft ModelPack path | ../../etc/passwd  | draft ModelPack file path |
+      | holds a NUL byte                    | model\0.bin       | title                     |
 
   @required @rule:mount.verified-content
   Scenario: A layer whose content no longer matches its digest is never handed out for mounting

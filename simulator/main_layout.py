@@ -30,13 +30,14 @@ from typing import Callable, Iterator
 from .digests import parse_digest
 from .errors import ArtifactStoreError, CorruptStoreError
 from .layout import LayoutReader
+from .mediatypes import OCI_INDEX
 
 log = logging.getLogger(__name__)
 
 OCI_LAYOUT = {"imageLayoutVersion": "1.0.0"}
 STAGING_PREFIX = "pull-"
 STAGING_LOCK = ".lock"
-EMPTY_INDEX = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}
+EMPTY_INDEX = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}
 
 
 class Staging:

@@ -20,7 +20,15 @@ IMAGE_CONFIG_TYPES = ("", OCI_IMAGE_CONFIG, DOCKER_IMAGE_CONFIG)
 
 ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name"
 ANNOTATION_TITLE = "org.opencontainers.image.title"
-ANNOTATION_MODELPACK_FILEPATH = "org.cnai.model.filepath"
+# A ModelPack layer's file path. Published: model-spec v0.0.7 (github.com/modelpack/model-spec, 6440437b;
+# unchanged on main at d78bf323), specs-go/v1/annotations.go AnnotationFilepath, the key CRI-O f954a17e
+# reads after the title (internal/ociartifact/store.go, artifactName). The early drafts, model-spec
+# v0.0.1 to v0.0.6, named it org.cnai.model.filepath (commit 9eb8979 changed the prefix); the reference
+# store reads it last (docs/contract.md, mount.modelpack-draft-path).
+ANNOTATION_MODELPACK_FILEPATH = "org.cncf.model.filepath"
+ANNOTATION_MODELPACK_DRAFT_FILEPATH = "org.cnai.model.filepath"
+# The keys that name a layer's file, in order: the first one set wins.
+LAYER_NAME_KEYS = (ANNOTATION_TITLE, ANNOTATION_MODELPACK_FILEPATH, ANNOTATION_MODELPACK_DRAFT_FILEPATH)
 
 # OCI image-spec descriptor digest grammar: algorithm ":" encoded.
 _DIGEST_SHAPE = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
@@ -57,9 +65,9 @@ def host_platform() -> tuple[str, str]:
     return "linux", _MACHINE_TO_GOARCH.get(machine, machine)
 
 
-def layer_name(layer: dict) -> str | None:
+def layer_name(layer: dict, keys: tuple[str, ...] = LAYER_NAME_KEYS) -> str | None:
     annotations = layer.get("annotations") or {}
-    return annotations.get(ANNOTATION_TITLE) or annotations.get(ANNOTATION_MODELPACK_FILEPATH)
+    return next((annotations[key] for key in keys if annotations.get(key)), None)
 
 
 def unsafe_name_reason(name: str) -> str | None:

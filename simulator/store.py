@@ -50,6 +50,10 @@ PARALLEL_BLOB_FETCHES = 4
 
 
 class ArtifactStore:
+    # mount.named-layers and mount.modelpack-draft-path: a layer's file name is its title, else its
+    # ModelPack file path under the published key, else under the early draft's.
+    layer_name_keys = mt.LAYER_NAME_KEYS
+
     def __init__(self, config: StoreConfig, registry: RegistryClient | None = None):
         self.config = config
         self.pins = PinnedImages(config.pinned_images)
@@ -100,7 +104,7 @@ class ArtifactStore:
         what = str(entry.reference or entry.digest)
         mounts: list[MountPath] = []
         for layer in entry.layers:
-            name = mt.layer_name(layer)
+            name = mt.layer_name(layer, self.layer_name_keys)
             if not name:
                 self.warnings.warn(f"{what}: layer {layer.get('digest')} has no title or file path annotation; not mounted")
                 continue

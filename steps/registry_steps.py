@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, when
 
-from artifact_conformance.fixtures.registry.builder import Layer, random_content
+from artifact_conformance.fixtures.registry.builder import MODELPACK_DRAFT, Layer, random_content
 from artifact_conformance.fixtures.scenario.context import Scenario
 from artifact_conformance.fixtures.scenario.names import HarnessError
 from artifact_conformance.fixtures.scenario.registry_arrangement import CONTAINER_IMAGES, SMALL_LAYER
@@ -79,10 +79,13 @@ def artifact_layers(ctx: Scenario, artifact: str, datatable):
             layers.append(Layer(content=content, title=name))
         elif named_by == "ModelPack file path":
             layers.append(Layer(content=content, filepath_annotation=name))
+        elif named_by == "draft ModelPack file path":
+            layers.append(Layer(content=content, filepath_annotation=name, modelpack=MODELPACK_DRAFT))
         elif named_by == "nothing":
             layers.append(Layer(content=content))
         else:
-            raise HarnessError(f"a layer is named by title, ModelPack file path or nothing, not {named_by!r}")
+            raise HarnessError(f"a layer is named by title, ModelPack file path, draft ModelPack file path or nothing, "
+                               f"not {named_by!r}")
     ctx.registry.define(artifact, layers)
 
 

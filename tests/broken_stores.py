@@ -120,6 +120,18 @@ class MountsUnsafeTitles(ArtifactStore):
         ]
 
 
+class ModelPackDraftKeyOnly(ArtifactStore):
+    """Reads a ModelPack file path under the early drafts' key only (org.cnai.model.filepath)."""
+
+    layer_name_keys = (mt.ANNOTATION_TITLE, mt.ANNOTATION_MODELPACK_DRAFT_FILEPATH)
+
+
+class ModelPackPublishedKeyOnly(ArtifactStore):
+    """Reads a ModelPack file path under the published key only, as CRI-O f954a17e does."""
+
+    layer_name_keys = (mt.ANNOTATION_TITLE, mt.ANNOTATION_MODELPACK_FILEPATH)
+
+
 class HidesUnnamedArtifacts(ArtifactStore):
     """Lists only artifacts with a usable name."""
 
@@ -207,6 +219,8 @@ VARIANTS = [
     NormalisesShortNames,
     OneIdOneName,
     MountsUnsafeTitles,
+    ModelPackDraftKeyOnly,
+    ModelPackPublishedKeyOnly,
     HidesUnnamedArtifacts,
     AcceptsContainerImages,
     CreatesMissingStores,

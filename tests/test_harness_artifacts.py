@@ -15,7 +15,7 @@ from artifact_conformance.fixtures.registry.builder import (
     DOCKER_IMAGE_CONFIG,
     DOCKER_MANIFEST,
     MANIFEST_ACCEPT,
-    MODELPACK_FILEPATH_ANNOTATION,
+    MODELPACK,
     OCI_EMPTY,
     OCI_IMAGE_CONFIG,
     OCI_INDEX,
@@ -69,8 +69,7 @@ def test_an_artifact_is_served_byte_identical(probe, artifact_builder):
     repository = unique_repository("artifact")
     layers = [
         Layer(b"weights", title="model.safetensors"),
-        Layer(b"tokenizer", filepath_annotation="tokenizer.json",
-              media_type="application/vnd.cnai.model.weight.v1.raw"),
+        Layer(b"tokenizer", filepath_annotation="tokenizer.json"),
         Layer(b"unnamed layer"),
     ]
     artifact = artifact_builder.artifact(repository, "v1", layers=layers, annotations={"purpose": "test"})
@@ -88,9 +87,20 @@ def test_an_artifact_is_served_byte_identical(probe, artifact_builder):
     assert manifest["config"]["mediaType"] == OCI_EMPTY
     assert manifest["annotations"] == {"purpose": "test"}
     assert manifest["layers"][0]["annotations"] == {TITLE_ANNOTATION: "model.safetensors"}
-    assert manifest["layers"][1]["annotations"] == {MODELPACK_FILEPATH_ANNOTATION: "tokenizer.json"}
+    assert manifest["layers"][1]["annotations"] == {MODELPACK.filepath_annotation: "tokenizer.json"}
+    assert manifest["layers"][1]["mediaType"] == MODELPACK.layer_media_type("weight", "raw")
     assert "annotations" not in manifest["layers"][2]
     assert set(artifact.blobs) == {sha256_digest(b"{}"), *(layer.digest for layer in layers)}
+
+
+def test_a_model_is_served_byte_identical(probe, artifact_builder):
+    layers = [Layer(b"weights", filepath_annotation="model.safetensors"), Layer(b"{}", title="config.json")]
+    model = artifact_builder.model(unique_repository("model"), "v1", layers)
+
+    assert_served_identically(probe, model)
+    assert model.artifact_type == MODELPACK.artifact_type
+    assert model.manifest["config"]["mediaType"] == MODELPACK.config_media_type
+    assert model.layer_names == ("model.safetensors", "config.json")
 
 
 def test_default_artifacts_never_share_layers(artifact_builder):

@@ -85,6 +85,18 @@ MUST_FAIL: dict[type[ArtifactStore], tuple[NamedScenario, ...]] = {
     broken.MountsUnsafeTitles: (
         ("mounts.feature", 'A layer named "<name>" (<why>) is never mounted'),
     ),
+    # mount.named-layers: a ModelPack layer is named by model-spec's published key, org.cncf.model.filepath.
+    broken.ModelPackDraftKeyOnly: (
+        ("mounts.feature", "The files of a read-only artifact are served from that read-only store"),
+        ("mounts.feature", "The files of a pulled artifact are served from the main store"),
+        ("mounts.feature", "When both stores hold the tag, the read-only copy is the one mounted"),
+        ("mounts.feature",
+         "Layers are named by their title or ModelPack file path; a layer without a name is skipped with a warning"),
+    ),
+    # mount.modelpack-draft-path: a layer named only by the early drafts' key is mounted under it.
+    broken.ModelPackPublishedKeyOnly: (
+        ("mounts.feature", "A layer named by an early ModelPack draft's file path is mounted under that name"),
+    ),
     # list.unnamed-visible: every artifact stays visible, with or without a name.
     broken.HidesUnnamedArtifacts: (
         ("purpose.feature", "Artifacts without a name in a read-only store are each listed, and found by ID"),

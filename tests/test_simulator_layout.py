@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from artifact_conformance.fixtures.registry.builder import Layer, host_platform
+from artifact_conformance.fixtures.registry.builder import MODELPACK, Layer, host_platform
 from artifact_conformance.fixtures.stores.populators import ReadOnlyStore
 from artifact_conformance.simulator import layout as layout_module
 from artifact_conformance.simulator.errors import CorruptStoreError, NotFoundError
@@ -72,7 +72,7 @@ def test_the_same_unnamed_artifact_twice_in_one_store_is_listed_once(tmp_path: P
 
 def test_size_is_the_sum_of_layer_sizes_without_the_config(tmp_path: Path) -> None:
     entry = offline_artifact(Layer(b"a" * 10, "a"), Layer(b"b" * 32, "b"), config=b"x" * 1000,
-                             config_media_type="application/vnd.cnai.model.config.v1+json")
+                             config_media_type=MODELPACK.config_media_type)
     write_layout(tmp_path / "ro", (f"{LLM}:v1", entry))
     assert make_store(tmp_path, [tmp_path / "ro"]).status(f"{LLM}:v1").size == 42
 

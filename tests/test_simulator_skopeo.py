@@ -19,6 +19,7 @@ import pytest
 from artifact_conformance.fixtures.registry.builder import (
     DOCKER_LAYER_TAR_GZIP,
     DOCKER_MANIFEST,
+    MODELPACK,
     ArtifactBuilder,
     Layer,
     PushedArtifact,
@@ -45,12 +46,11 @@ def copy_to_layout(registry, repository: str, tag: str, store_path: Path, name: 
            f"oci:{store_path / 'artifacts'}:{name}")
 
 
-MODELPACK_CONFIG = "application/vnd.cnai.model.config.v1+json"
 SHAPES = {
     "artifactType-empty-config": dict(layers=[Layer(title="weights.bin")]),
     "modelpack-config-no-artifactType": dict(
         layers=[Layer(filepath_annotation="model.safetensors")],
-        config=b'{"descriptor": {"name": "llm"}}', config_media_type=MODELPACK_CONFIG, artifact_type=None),
+        config=b'{"descriptor": {"name": "llm"}}', config_media_type=MODELPACK.config_media_type, artifact_type=None),
     "custom-config-and-artifactType": dict(
         layers=[Layer(title="weights.bin")], config=b'{"x": 1}', config_media_type="application/vnd.example.config+json"),
     "empty-config-no-artifactType": dict(layers=[Layer(title="weights.bin")], artifact_type=None),
