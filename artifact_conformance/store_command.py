@@ -38,13 +38,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_common_options(store, default_config=None, default_json=False)
     actions = store.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    def action(name: str, run: Callable, help_: str, argument: tuple[str, str] | None = None) -> None:
+    def action(name: str, run: Callable, help_: str, argument: tuple[str, str] | None = None) -> argparse.ArgumentParser:
         parser = actions.add_parser(name, help=help_, description=help_)
         # Accepted after the action too; SUPPRESS keeps a value given before it.
         _add_common_options(parser, default_config=argparse.SUPPRESS, default_json=argparse.SUPPRESS)
         if argument:
             parser.add_argument(argument[0], help=argument[1])
         parser.set_defaults(handler=_with_store(run, parser))
+        return parser
 
     action("pull", _pull, "pull an artifact into the main store (skipped when a read-only store has it)",
            ("reference", "fully qualified reference: registry[:port]/repository[:tag|@sha256:<hex>]"))
@@ -53,8 +54,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     action("list", _list, "list every artifact, read-only stores first, de-duplicated by reference")
     action("rm", _remove, "remove an artifact from the main store (read-only stores are never changed)",
            ("name_or_id", "a fully qualified reference, or a prefix of the manifest digest's hex"))
-    action("mounts", _mounts, "show the (file name, blob path) pairs an artifact would be mounted as",
-           ("name_or_id", "a fully qualified reference, or a prefix of the manifest digest's hex"))
+    mounts = action("mounts", _mounts, "show the (file name, blob path) pairs an artifact would be mounted as",
+                    ("name_or_id", "a fully qualified reference, or a prefix of the manifest digest's hex"))
+    mounts.add_argument("--sub-path", default="", metavar="DIR",
+                        help="mount only the files below DIR, named relative to it (a volume mount's subPath)")
 
 
 def _add_common_options(parser: argparse.ArgumentParser, default_config, default_json) -> None:
@@ -141,7 +144,7 @@ def _remove(store: ArtifactStore, args: argparse.Namespace, console: Console) ->
 
 
 def _mounts(store: ArtifactStore, args: argparse.Namespace, console: Console) -> int:
-    mounts = store.mount_paths(args.name_or_id)
+    mounts = store.mount_paths(args.name_or_id, args.sub_path)
     if args.json:
         _print_json([mount.to_json() for mount in mounts])
         return 0

@@ -7,6 +7,11 @@ Feature: Mounting an artifact's files into a container
   so it must never let a mount land outside its directory, and a blob that no
   longer matches its digest must never reach a container.
 
+  Each mount is asked for as kubelet asks for an image volume: ImageStatus by
+  the reference (PullImage too when the pull policy calls for it, and by
+  default it is IfNotPresent), then CreateContainer with the mount's image set
+  to the ID the runtime answered, and its sub-path when the volume mount has one.
+
   Background:
     Given a node with the read-only store "first"
     And artifact M has the layers:
@@ -69,7 +74,8 @@ Feature: Mounting an artifact's files into a container
       | why                                 | name              | named by                  |
       | a parent directory                  | ..                | title                     |
       | climbs out of the target            | ../escape.bin     | title                     |
-      | a path with a slash                 | weights/model.bin | title                     |
+      | climbs out through a directory      | weights/../../escape.bin | title              |
+      | an empty path component             | weights//model.bin | title                    |
       | an absolute path                    | /etc/cron.d/job   | title                     |
       | climbs out, as ModelPack path       | ../../etc/passwd  | ModelPack file path       |
       | climbs out, as draft ModelPack path | ../../etc/passwd  | draft ModelPack file path |
@@ -81,3 +87,76 @@ Feature: Mounting an artifact's files into a container
     And a layer of artifact M is altered in the read-only store "first"
     When the client asks for the mount paths of "llm:v1"
     Then the altered layer of artifact M is not handed out
+
+  @required @rule:mount.from-resolving-store @rule:pull.skip-read-only
+  Scenario: An image volume with pull policy Always is mounted from the read-only store without downloading it
+    Given the read-only store "first" holds artifact M as "llm:v1"
+    When the client asks for the mount paths of "llm:v1" with pull policy Always
+    Then the mount paths are served from the read-only store "first"
+    And the mount paths hold the files of artifact M
+    And no blob was downloaded from the registry
+
+  @required @rule:mount.from-resolving-store
+  Scenario: An image volume with pull policy Never is mounted from the read-only store
+    Given the read-only store "first" holds artifact M as "llm:v1"
+    When the client asks for the mount paths of "llm:v1" with pull policy Never
+    Then the mount paths are served from the read-only store "first"
+    And the mount paths hold the files of artifact M
+
+  @required @rule:mount.from-resolving-store @rule:resolve.id-several-names
+  Scenario Outline: An artifact held as "<first>" and "<second>" (<where>) is mounted by its ID
+    Given <first place> holds artifact M as "<first>"
+    And <second place> holds artifact M as "<second>"
+    When the client asks for the mount paths of "<second>"
+    Then the mount paths hold the files of artifact M
+
+    Examples:
+      | where                                  | first  | second     | first place                 | second place                |
+      | two tags in the main store             | llm:v1 | llm:latest | the main store              | the main store              |
+      | two repositories in the main store     | llm:v1 | other:v1   | the main store              | the main store              |
+      | two tags in a read-only store          | llm:v1 | llm:latest | the read-only store "first" | the read-only store "first" |
+      | two repositories in a read-only store  | llm:v1 | other:v1   | the read-only store "first" | the read-only store "first" |
+      | one tag in each store                  | llm:v1 | llm:latest | the read-only store "first" | the main store              |
+      | one repository in each store           | llm:v1 | other:v1   | the read-only store "first" | the main store              |
+
+  @required @rule:mount.nested-names
+  Scenario: A layer named by a relative path is mounted at that path
+    Given artifact W has the layers:
+      | file          | named by |
+      | weights/a.bin | title    |
+      | weights/b.bin | title    |
+      | config.json   | title    |
+    And the read-only store "first" holds artifact W as "llm:v1"
+    When the client asks for the mount paths of "llm:v1"
+    Then the mount paths are named "weights/a.bin", "weights/b.bin" and "config.json"
+    And the mount paths hold the files of artifact W
+
+  @required @rule:mount.sub-path
+  Scenario: A sub-path mounts the files below it, named relative to it
+    Given artifact W has the layers:
+      | file          | named by |
+      | weights/a.bin | title    |
+      | weights/b.bin | title    |
+      | config.json   | title    |
+    And the read-only store "first" holds artifact W as "llm:v1"
+    When the client asks for the mount paths of "llm:v1" with the sub-path "weights"
+    Then the mount paths are named "a.bin" and "b.bin"
+    And the mount paths are served from the read-only store "first"
+
+  @required @rule:mount.sub-path
+  Scenario Outline: A sub-path "<sub-path>" (<why>) is refused
+    Given artifact W has the layers:
+      | file          | named by |
+      | weights/a.bin | title    |
+      | config.json   | title    |
+    And the read-only store "first" holds artifact W as "llm:v1"
+    When the client asks for the mount paths of "llm:v1" with the sub-path "<sub-path>"
+    Then the mount of "llm:v1" is refused
+
+    Examples:
+      | why                           | sub-path        |
+      | no file lies below it         | tokenizer       |
+      | it names a file, not a folder | config.json     |
+      | climbs out of the artifact    | ../first        |
+      | climbs out through a folder   | weights/../..   |
+      | is absolute                   | /weights        |

@@ -224,7 +224,7 @@ class PodRuntime(api_pb2_grpc.RuntimeServiceServicer):
             if mount.HasField("image") and mount.image.image:
                 name = mount.image.image
                 record = self.store.status(name)
-                for path in self.store.mount_paths(name):
+                for path in self.store.mount_paths(name, mount.image_sub_path):
                     mounts.append({"destination": posixpath.join(target, path.name), "type": "bind",
                                    "source": path.path, "options": ["bind", "ro"]})
                 uses.append(ArtifactUse(name, record.digest, record.store, record.read_only))

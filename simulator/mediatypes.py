@@ -71,17 +71,23 @@ def layer_name(layer: dict, keys: tuple[str, ...] = LAYER_NAME_KEYS) -> str | No
 
 
 def unsafe_name_reason(name: str) -> str | None:
-    """Why a layer's file name cannot be mounted, or None when it is safe."""
+    """Why a layer's file name cannot be mounted, or None when it is safe.
+
+    A name is a relative path whose every component is a plain name, so it stays
+    inside the target directory: ``weights/model.bin`` is mounted at that path
+    (docs/contract.md, ``mount.nested-names``; CRI-O joins it below the target
+    with securejoin), ``..``, absolute paths and NUL bytes never are."""
     if "\x00" in name:
         return "contains a NUL byte"
     if name.startswith("/"):
         return "is absolute"
-    if "/" in name:
-        return "contains '/'"
-    if ".." in name:
+    parts = name.split("/")
+    if ".." in parts:
         return "contains '..'"
     if name in ("", "."):
         return "is empty or '.'"
+    if any(part in ("", ".") for part in parts):
+        return "has an empty or '.' path component"
     return None
 
 

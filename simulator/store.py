@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from . import mediatypes as mt
+from . import sub_paths
 from .config import StoreConfig
 from .digests import sha256_stream
 from .errors import (
@@ -98,8 +99,9 @@ class ArtifactStore:
                 records.append(self._record(entry, reader))
         return records
 
-    def mount_paths(self, name_or_id: str) -> list[MountPath]:
-        """(file name, blob path) for each named layer, served from the resolving store."""
+    def mount_paths(self, name_or_id: str, sub_path: str = "") -> list[MountPath]:
+        """(file name, blob path) for each named layer, served from the resolving store;
+        with ``sub_path``, those below it, named relative to it (``sub_paths``)."""
         entry, reader = self._resolve(name_or_id)
         what = str(entry.reference or entry.digest)
         mounts: list[MountPath] = []
@@ -114,7 +116,7 @@ class ArtifactStore:
                 continue
             path = self._verified_blob(reader, layer["digest"], what)
             mounts.append(MountPath(name, str(path), layer["digest"], int(layer.get("size", 0))))
-        return mounts
+        return sub_paths.select(mounts, sub_path, what)
 
     # -- changes -------------------------------------------------------------
     def pull(self, reference: str, credentials: Credentials | None = None) -> PullResult:

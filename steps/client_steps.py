@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, when
 
 from artifact_conformance.fixtures.adapters.interface import MOUNT_PATHS, require
+from artifact_conformance.fixtures.kubelet.pod_start import IF_NOT_PRESENT
 from artifact_conformance.fixtures.scenario.context import Scenario
 from artifact_conformance.steps.phrases import ID_PART, LABELS, quoted
 
@@ -54,7 +55,9 @@ def client_removes_id(ctx: Scenario, artifact: str):
     ctx.client.remove_id(artifact)
 
 
-@when(parsers.re(r'the client asks for the mount paths of "(?P<ref>[^"]+)"'))
-def client_mount_paths(ctx: Scenario, ref: str):
+@when(parsers.re(r'the client asks for the mount paths of "(?P<ref>[^"]+)"'
+                 r'(?: with pull policy (?P<policy>Always|IfNotPresent|Never))?'
+                 r'(?: with the sub-path "(?P<sub_path>[^"]*)")?'))
+def client_mount_paths(ctx: Scenario, ref: str, policy: str | None, sub_path: str | None):
     require(ctx.sut, MOUNT_PATHS)
-    ctx.client.ask_mount_paths(ref)
+    ctx.client.ask_mount_paths(ref, policy or IF_NOT_PRESENT, sub_path or "")

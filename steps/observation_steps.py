@@ -240,6 +240,11 @@ def mounts_named(ctx: Scenario, names: str):
     ctx.store_expect.assert_mount_names(names)
 
 
+@then(parsers.re(r'the mount of "(?P<ref>[^"]+)" is refused'))
+def mount_refused(ctx: Scenario, ref: str):
+    ctx.store_expect.assert_mount_refused(ref)
+
+
 @then(parsers.re(r"a warning was logged about the unnamed layer of " + ARTIFACT))
 def warning_unnamed_layer(ctx: Scenario, artifact: str):
     if ctx.notes.observable(WARNINGS):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 
 from artifact_conformance.simulator import mediatypes as mt
+from artifact_conformance.simulator import sub_paths
 from artifact_conformance.simulator.errors import NotFoundError
 from artifact_conformance.simulator.layout import LayoutReader
 from artifact_conformance.simulator.records import MountPath, PullResult, RemoveResult
@@ -111,13 +112,40 @@ class OneIdOneName(ArtifactStore):
 class MountsUnsafeTitles(ArtifactStore):
     """Mounts layers whose titles hold '/', '..' or an absolute path."""
 
-    def mount_paths(self, name_or_id):
+    def mount_paths(self, name_or_id, sub_path=""):
         entry, reader = self._resolve(name_or_id)
         return [
             MountPath(mt.layer_name(layer), str(reader.blob_path(layer["digest"])), layer["digest"], layer.get("size", 0))
             for layer in entry.layers
             if mt.layer_name(layer)
         ]
+
+
+class MountsByNameOnly(ArtifactStore):
+    """Mounts an artifact asked for by name, but answers "not found" to a mount by its ID,
+    which is how kubelet asks (Mount.image = the ID ImageStatus gave)."""
+
+    def mount_paths(self, name_or_id, sub_path=""):
+        if try_parse(name_or_id) is None:
+            raise NotFoundError(f"no artifact named {name_or_id!r} to mount")
+        return super().mount_paths(name_or_id, sub_path)
+
+
+class IgnoresSubPath(ArtifactStore):
+    """Mounts the whole artifact whatever sub-path the volume mount names."""
+
+    def mount_paths(self, name_or_id, sub_path=""):
+        return super().mount_paths(name_or_id)
+
+
+class RefusesNestedNames(ArtifactStore):
+    """Skips every layer whose name has a '/', as the earlier contract asked."""
+
+    def mount_paths(self, name_or_id, sub_path=""):
+        entry, _ = self._resolve(name_or_id)
+        nested = {layer["digest"] for layer in entry.layers if "/" in (mt.layer_name(layer) or "")}
+        mounts = [m for m in ArtifactStore.mount_paths(self, name_or_id) if m.digest not in nested]
+        return sub_paths.select(mounts, sub_path, name_or_id)
 
 
 class ModelPackDraftKeyOnly(ArtifactStore):
@@ -219,6 +247,9 @@ VARIANTS = [
     NormalisesShortNames,
     OneIdOneName,
     MountsUnsafeTitles,
+    MountsByNameOnly,
+    IgnoresSubPath,
+    RefusesNestedNames,
     ModelPackDraftKeyOnly,
     ModelPackPublishedKeyOnly,
     HidesUnnamedArtifacts,

@@ -77,6 +77,10 @@ MUST_FAIL: dict[type[ArtifactStore], tuple[NamedScenario, ...]] = {
         ("resolution.feature", "An artifact a read-only store holds under two repositories answers to its ID"),
         ("removal.feature", "Removing the ID of an artifact the main store holds under two tags removes it under both"),
         ("pinning.feature", "Garbage collection reclaims an artifact the main store holds under two repositories"),
+        ("mounts.feature",
+         'An artifact held as "llm:v1" and "llm:latest" (two tags in the main store) is mounted by its ID'),
+        ("mounts.feature",
+         'An artifact held as "llm:v1" and "other:v1" (two repositories in a read-only store) is mounted by its ID'),
     ),
     broken.NormalisesShortNames: (
         ("resolution.feature", 'A short name such as "<name>" is not expanded to a Docker Hub name (<search>)'),
@@ -84,6 +88,23 @@ MUST_FAIL: dict[type[ArtifactStore], tuple[NamedScenario, ...]] = {
     # mount.unsafe-names: a name that could escape the target directory is never mounted.
     broken.MountsUnsafeTitles: (
         ("mounts.feature", 'A layer named "<name>" (<why>) is never mounted'),
+    ),
+    # mount.from-resolving-store: kubelet mounts by the ID ImageStatus gave, not by the reference.
+    broken.MountsByNameOnly: (
+        ("mounts.feature", "The files of a read-only artifact are served from that read-only store"),
+        ("mounts.feature", "The files of a pulled artifact are served from the main store"),
+        ("mounts.feature", "An image volume with pull policy Always is mounted from the read-only store without downloading it"),
+        ("mounts.feature", 'An artifact held as "<first>" and "<second>" (<where>) is mounted by its ID'),
+    ),
+    # mount.sub-path: only the files below the sub-path, and only an existing one.
+    broken.IgnoresSubPath: (
+        ("mounts.feature", "A sub-path mounts the files below it, named relative to it"),
+        ("mounts.feature", 'A sub-path "<sub-path>" (<why>) is refused'),
+    ),
+    # mount.nested-names: a relative path is mounted at that path.
+    broken.RefusesNestedNames: (
+        ("mounts.feature", "A layer named by a relative path is mounted at that path"),
+        ("mounts.feature", "A sub-path mounts the files below it, named relative to it"),
     ),
     # mount.named-layers: a ModelPack layer is named by model-spec's published key, org.cncf.model.filepath.
     broken.ModelPackDraftKeyOnly: (

@@ -110,8 +110,11 @@ class JsonCommandAdapter(SystemUnderTest):
     def remove(self, name_or_id: str) -> None:
         self._call("rm", name_or_id)
 
-    def mount_paths(self, name_or_id: str) -> list[Mount]:
-        return [Mount(entry["name"], entry["path"]) for entry in self._call("mounts", name_or_id)]
+    def mount_paths(self, name_or_id: str, *, user_specified_image: str = "", sub_path: str = "") -> list[Mount]:
+        # name_or_id is the ID kubelet obtained; the tool resolves it, so the reference the
+        # pod names (user_specified_image) is not needed.
+        entries = self._call("mounts", name_or_id, "--sub-path", sub_path)
+        return [Mount(entry["name"], entry["path"]) for entry in entries]
 
     def _call(self, action: str, *arguments: str):
         if self._config is None:
