@@ -160,3 +160,39 @@ Feature: Mounting an artifact's files into a container
       | climbs out of the artifact    | ../first        |
       | climbs out through a folder   | weights/../..   |
       | is absolute                   | /weights        |
+
+  Rule: What a pod sees
+
+    @required @rule:mount.read-only
+    Scenario: An image volume is read-only inside the container
+      Given the read-only store "first" holds artifact M as "llm:v1"
+      When a pod mounts "llm:v1"
+      Then the volume is read-only inside the container: writing, removing and creating files there fails
+      And the volume at "/volume" holds the files of artifact M
+
+    @required @rule:mount.read-only
+    Scenario: A pulled artifact's image volume is read-only inside the container too
+      Given the registry has artifact M tagged "llm:v1"
+      And the client has pulled "llm:v1"
+      When a pod mounts "llm:v1"
+      Then the volume is read-only inside the container: writing, removing and creating files there fails
+      And the volume at "/volume" holds the files of artifact M
+
+    @required @rule:mount.several-volumes
+    Scenario: Two image volumes of one pod each show their own artifact's files
+      Given artifact W has the layers:
+        | file          | named by |
+        | weights/a.bin | title    |
+        | config.json   | title    |
+      And the read-only store "first" holds artifact M as "llm:v1"
+      And the registry has artifact W tagged "data:v1"
+      When a pod mounts "llm:v1" at "/volume-0" and "data:v1" at "/volume-1"
+      Then the volume at "/volume-0" holds the files of artifact M
+      And the volume at "/volume-1" holds the files of artifact W
+
+    @required @rule:mount.concurrent-pods
+    Scenario: Eight pods started at once that mount one artifact each get its files
+      Given the read-only store "first" holds artifact M as "llm:v1"
+      When 8 pods that mount "llm:v1" start at once
+      Then each pod's volume holds the files of artifact M
+

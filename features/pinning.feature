@@ -115,6 +115,21 @@ Feature: Pinning: what image garbage collection may remove
       Then the garbage collector removed artifact B only
       And the list shows artifact A tagged "llm:v1"
 
+    @required @rule:gc.kubelet-collector @rule:pin.read-only
+    Scenario: Garbage collection by age removes what no container used for longer than the maximum age, never a read-only artifact
+      Given a node with the read-only store "first"
+      And the read-only store "first" holds artifact C as "datasets:v1"
+      And the registry has artifact A tagged "llm:v1"
+      And the registry has artifact B tagged "llm:v2"
+      And the client has pulled "llm:v1" and "llm:v2"
+      And a container used artifact A
+      And 3 hours pass
+      And a container used artifact B
+      When the image garbage collector removes images unused for more than 2 hours
+      Then the garbage collector removed artifact A only
+      And the list shows artifacts B and C
+      And the list does not show artifact A
+
     @required @rule:pin.per-id
     Scenario: Garbage collection keeps an artifact one of whose tags is pinned, whichever of its entries is listed last
       Given a node without read-only stores, pinning images matching "{llm}:v1"

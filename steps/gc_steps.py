@@ -17,6 +17,21 @@ def used_in_order(ctx: Scenario, first: str, second: str):
     ctx.gc.used_in_order(first, second)
 
 
+@given(parsers.re(r"a container used artifact (?P<artifact>[A-Z]\d*)"))
+def used_once(ctx: Scenario, artifact: str):
+    ctx.gc.used_in_order(artifact)
+
+
+@given(parsers.re(r"(?P<hours>\d+) hours pass"))
+def hours_pass(ctx: Scenario, hours: str):
+    ctx.gc.pass_time(int(hours) * 3600)
+
+
+@when(parsers.re(r"the image garbage collector removes images unused for more than (?P<hours>\d+) hours"))
+def gc_age_mode(ctx: Scenario, hours: str):
+    ctx.gc.collect_old(int(hours) * 3600)
+
+
 @when("the image garbage collector frees as much space as it can")
 def gc_frees_all(ctx: Scenario):
     ctx.gc.collect(None)

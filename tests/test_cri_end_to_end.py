@@ -17,6 +17,10 @@ its not-applicable scenarios are, by construction, the ones those missing
 capabilities explain, and the run through CRI must match it exactly: not one
 not-applicable scenario more or less. The assertion message lists them.
 
+Pods (capability ``pods``: image volumes of running containers) go the other
+way: only the run through CRI has them, so those scenarios are not applicable
+in-process and must pass through CRI.
+
 A difference is a bug in the CRI adapter, in the server, or in how errors
 and fields cross the socket, which the in-process run cannot see.
 """
@@ -31,7 +35,13 @@ import pytest
 
 from artifact_conformance.fixtures.adapters.cri import CriAdapter
 from artifact_conformance.fixtures.adapters.cri_settings import CriSettings
-from artifact_conformance.fixtures.adapters.interface import MOUNT_PATHS, NOT_APPLICABLE_PREFIX, PULL_PROCESS
+from artifact_conformance.fixtures.adapters.interface import (
+    MOUNT_PATHS,
+    NOT_APPLICABLE_PREFIX,
+    PODS,
+    PULL_PROCESS,
+    SUT_CAPABILITIES,
+)
 from artifact_conformance.fixtures.adapters.reference import ReferenceAdapter
 from artifact_conformance.fixtures.registry.endpoint import RegistryEndpoint
 from tests.capability_masked import SETTING as CAPABILITIES_SETTING
@@ -42,6 +52,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 600
 # What CRI cannot offer: a pull is a call, not a process to kill.
 LACKED_BY_DESIGN = frozenset({PULL_PROCESS})
+# What only the run through CRI can do: the reference store in-process runs no pods. Those
+# scenarios are not applicable in-process, and must pass through CRI.
+ONLY_THROUGH_CRI = frozenset({PODS})
 # At most this many scenarios are not applicable through CRI (the issue "Mounts through CRI").
 MOST_NOT_APPLICABLE = 2
 PROBLEMS = ("failed", "error")
@@ -76,7 +89,7 @@ def lacked_capability(scenario: dict) -> str | None:
     message = scenario.get("message") or ""
     if scenario["outcome"] != "not_applicable" or not message.startswith(NOT_APPLICABLE_PREFIX):
         return None
-    for capability in ReferenceAdapter.capabilities:
+    for capability in SUT_CAPABILITIES:
         if f"'{capability}' capability" in message:
             return capability
     return None
@@ -98,7 +111,9 @@ def test_the_suite_through_cri_matches_the_in_process_run(registry: RegistryEndp
     try:
         in_process = finish_suite(start_suite(
             "in-process", tmp_path, registry, "--sut", "tests.capability_masked:ReferenceWithCapabilities",
-            "--sut-option", f"{CAPABILITIES_SETTING}={','.join(sorted(through_cri_capabilities))}", workers=1))
+            "--sut-option",
+            f"{CAPABILITIES_SETTING}={','.join(sorted(through_cri_capabilities & ReferenceAdapter.capabilities))}",
+            workers=1))
     finally:
         in_process_s = time.monotonic() - started
         through_cri = finish_suite(cri_run)
@@ -116,11 +131,18 @@ def test_the_suite_through_cri_matches_the_in_process_run(registry: RegistryEndp
     # What the missing capabilities explain: the in-process run's not-applicable
     # scenarios that name one of them.
     explained = {n: lacked_capability(s) for n, s in expected.items() if s["outcome"] == "not_applicable"}
+    only_cri = {n for n, capability in explained.items() if capability in ONLY_THROUGH_CRI}
+    assert only_cri, f"no scenario needs {sorted(ONLY_THROUGH_CRI)}: the pod scenarios are gone or never asked for it"
+    cri_failed = [f"{n}: {actual[n]['outcome']}: {actual[n].get('message')}" for n in sorted(only_cri)
+                  if actual[n]["outcome"] != "passed"]
+    assert not cri_failed, "scenarios only the run through CRI can run did not pass:\n  " + "\n  ".join(cri_failed)
+    explained = {n: c for n, c in explained.items() if n not in only_cri}
     other = {n: expected[n]["message"] for n, capability in explained.items() if capability not in lacked}
     differences = [
         f"{nodeid}: in-process {expected[nodeid]['outcome']}, through CRI {actual[nodeid]['outcome']}: "
         f"{(actual[nodeid].get('message') or '')[:500]}"
-        for nodeid in sorted(expected) if expected[nodeid]["outcome"] != actual[nodeid]["outcome"]
+        for nodeid in sorted(expected)
+        if nodeid not in only_cri and expected[nodeid]["outcome"] != actual[nodeid]["outcome"]
     ]
     by_design = "\n  ".join(f"{n.split('::')[-1]} (no {c})" for n, c in sorted(explained.items()) if n not in other)
     assert not differences, (

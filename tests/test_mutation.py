@@ -56,6 +56,8 @@ MUST_FAIL: dict[type[ArtifactStore], tuple[NamedScenario, ...]] = {
     broken.ReadOnlyUnpinned: (
         ("pinning.feature", "A read-only artifact is pinned although no pattern names it"),
         ("pinning.feature", "A read-only artifact without a name is pinned too"),
+        ("pinning.feature",
+         "Garbage collection by age removes what no container used for longer than the maximum age, never a read-only artifact"),
     ),
     # remove.main-only / readonly.never-written: removal touches the main store only.
     broken.RemovesFromReadOnlyStores: (

@@ -24,6 +24,7 @@ from artifact_conformance.fixtures.registry.builder import (
 from artifact_conformance.simulator import store as store_module
 from artifact_conformance.simulator.errors import (
     AmbiguousIDError,
+    InvalidReferenceError,
     CorruptStoreError,
     NotAnArtifactError,
     NotFoundError,
@@ -444,11 +445,13 @@ def test_only_layers_with_a_safe_name_are_mountable(tmp_path: Path, registry, pu
         Layer(b"draft", filepath_annotation="config.json", modelpack=MODELPACK_DRAFT),
         Layer(b"no name"),
         Layer(b"absolute", "/etc/passwd"),
-        Layer(b"slash", "sub/dir.bin"),
         Layer(b"dotdot", ".."),
         Layer(b"escape", "../escape"),
         Layer(b"nul", "a\x00b"),
         Layer(b"dot", "."),
+        Layer(b"climbs inside", "sub/../../x"),
+        Layer(b"empty component", "sub//x"),
+        Layer(b"slash", "sub/dir.bin"),  # a relative path of plain names: mounted at that path
     ]
     entry = offline_artifact(*layers)
     pusher.push(entry, path_of(repo), "v1")
@@ -459,9 +462,9 @@ def test_only_layers_with_a_safe_name_are_mountable(tmp_path: Path, registry, pu
 
     assert [(m.name, Path(m.path).read_bytes()) for m in mounts] == [
         ("model.safetensors", b"titled"), ("tokenizer.json", b"modelpack"), ("weights.v2.bin", b"dots inside"),
-        ("config.json", b"draft")]
+        ("config.json", b"draft"), ("sub/dir.bin", b"slash")]
     warnings = store.warnings.all()
-    for skipped in layers[4:]:
+    for skipped in layers[4:-1]:
         assert any(skipped.digest in w and "not mounted" in w for w in warnings), skipped
 
 
@@ -623,3 +626,22 @@ def test_a_removal_during_a_pull_cannot_take_a_blob_the_pull_reuses(tmp_path: Pa
     assert [r.removed_digests for r in removed] == [[first.digest]]
     assert [r.id for r in puller.list()] == [second.id]
     assert {m.name for m in puller.mount_paths(f"{repo}:second")} == {"shared.bin", "b.bin"}
+
+
+def test_a_sub_path_selects_the_files_below_it(tmp_path: Path, registry, pusher, repo) -> None:
+    entry = offline_artifact(Layer(b"a", "weights/a.bin"), Layer(b"b", "weights/deep/b.bin"), Layer(b"c", "config.json"))
+    pusher.push(entry, path_of(repo), "v1")
+    store = make_store(tmp_path, [], [registry.address])
+    store.pull(f"{repo}:v1")
+
+    assert sorted(m.name for m in store.mount_paths(f"{repo}:v1", "weights")) == ["a.bin", "deep/b.bin"]
+    assert [m.name for m in store.mount_paths(f"{repo}:v1", "weights/deep/")] == ["b.bin"]
+    assert len(store.mount_paths(f"{repo}:v1", ".")) == 3
+    with pytest.raises(NotFoundError, match="'tokenizer' does not exist"):
+        store.mount_paths(f"{repo}:v1", "tokenizer")
+    with pytest.raises(NotFoundError):
+        store.mount_paths(f"{repo}:v1", "config.json")  # a file, not a directory
+    for climbing in ("../x", "weights/../..", "/weights", ".."):
+        with pytest.raises(InvalidReferenceError, match="leaves the artifact"):
+            store.mount_paths(f"{repo}:v1", climbing)
+
