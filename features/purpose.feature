@@ -97,6 +97,12 @@ Feature: What read-only stores are for
   Rule: The main store is not an additional store
 
     @required @rule:config.main-root-separate
+    Scenario: A store path that is the same as the main root is refused, naming the path
+      Given a node with a read-only store configured as "{root}"
+      When the node starts
+      Then the node refuses to start, naming the path "{root}"
+
+    @optional @rule:config.main-root-apart
     Scenario Outline: A store path that is <relation> the main root is refused, naming the path
       Given a node with a read-only store configured as "<path>"
       When the node starts
@@ -104,7 +110,6 @@ Feature: What read-only stores are for
 
       Examples:
         | relation         | path          |
-        | the same as      | {root}        |
         | inside           | {root}/models |
         | the directory of | {root-parent} |
 

@@ -96,6 +96,15 @@ Feature: Resolving names and IDs across stores
       When the client asks for the status of the first 4 characters of the ID of artifact A
       Then it fails as ambiguous, naming artifacts A and B
 
+    @required @rule:resolve.id-ambiguous @rule:resolve.order
+    Scenario: An ID prefix ambiguous in the first store is not answered from a later store
+      Given artifacts A, B and C whose IDs start with the same 4 characters
+      And the read-only store "first" holds artifact A as "llm:v1"
+      And the read-only store "first" holds artifact B as "llm:v2"
+      And the read-only store "second" holds artifact C as "llm:v3"
+      When the client asks for the status of the first 4 characters of the ID of artifact A
+      Then it fails as ambiguous, naming artifacts A and B
+
     @required @rule:resolve.id-prefix @rule:resolve.order
     Scenario: An ID prefix that matches in two stores resolves in the first of them
       Given artifacts A and B whose IDs start with the same 4 characters

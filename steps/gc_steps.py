@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, parsers, when
 
 from artifact_conformance.fixtures.scenario.context import Scenario
+from artifact_conformance.steps.checks import then
 
 
 @given(parsers.re(r"artifact (?P<artifact>[A-Z]\d*) is in use by a container"))

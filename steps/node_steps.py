@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, parsers, when
 
 from artifact_conformance.fixtures.adapters.interface import RELOAD, WARNINGS, require
 from artifact_conformance.fixtures.scenario.context import Scenario
+from artifact_conformance.steps.checks import then
 from artifact_conformance.steps.phrases import quoted
 
 PINNING = r'(?:, pinning images matching "(?P<pattern>[^"]*)")?'

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pytest_bdd import parsers, then
+from pytest_bdd import parsers
 
 from artifact_conformance.fixtures.adapters.interface import MAIN_STORE_LAYOUT, WARNINGS, require
 from artifact_conformance.fixtures.scenario.context import Scenario
+from artifact_conformance.steps.checks import then
 from artifact_conformance.reporting.error_kinds import PHRASES
 from artifact_conformance.steps.phrases import ARTIFACT, ARTIFACT_LABELS, HOST_INSTANCE, ID_PART, artifact_labels
 
@@ -115,6 +116,12 @@ def list_reports_host_instance_size(ctx: Scenario, index: str):
 @then(parsers.re(r'the list shows ' + ARTIFACT + r' tagged "(?P<ref>[^"]+)"'))
 def list_shows_tagged(ctx: Scenario, artifact: str, ref: str):
     ctx.expect.assert_listed_with_tag(artifact, ref)
+
+
+@then(parsers.re(r'the listing fails naming the main store, or it shows ' + ARTIFACT + r' tagged "(?P<ref>[^"]+)" '
+                 r'and a warning names the main store'))
+def main_store_failure_reported(ctx: Scenario, artifact: str, ref: str):
+    ctx.expect.assert_main_store_failure_reported(artifact, ref)
 
 
 @then(parsers.re(r"the list shows " + ARTIFACT + r" without tags"))

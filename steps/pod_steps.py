@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pytest_bdd import parsers, then, when
+from pytest_bdd import parsers, when
 
 from artifact_conformance.fixtures.adapters.interface import PODS, require
 from artifact_conformance.fixtures.scenario.context import Scenario
+from artifact_conformance.steps.checks import then
 
 MOUNTED_AT = r'"(?P<{0}>[^"]+)" at "(?P<{0}_path>/[^"]*)"'
 

@@ -8,7 +8,7 @@ from artifact_conformance.fixtures.registry.builder import MODELPACK_DRAFT, Laye
 from artifact_conformance.fixtures.scenario.context import Scenario
 from artifact_conformance.fixtures.scenario.names import HarnessError
 from artifact_conformance.fixtures.scenario.registry_arrangement import CONTAINER_IMAGES, SMALL_LAYER
-from artifact_conformance.steps.phrases import ARTIFACT, FAULT
+from artifact_conformance.steps.phrases import ARTIFACT, ARTIFACT_LABELS, FAULT, artifact_labels
 
 
 @given(parsers.re(r'the registry has ' + ARTIFACT + r' tagged "(?P<ref>[^"]+)"'))
@@ -94,7 +94,6 @@ def shares_layer(ctx: Scenario, artifact: str, other: str):
     ctx.registry.share_layer(artifact, other)
 
 
-@given(parsers.re(r"artifacts (?P<first>[A-Z]\d*) and (?P<second>[A-Z]\d*) whose IDs start with the same "
-                  r"(?P<count>\d+) characters"))
-def artifacts_sharing_id_start(ctx: Scenario, first: str, second: str, count: str):
-    ctx.registry.artifacts_with_same_id_start(first, second, int(count))
+@given(parsers.re(r"artifacts " + ARTIFACT_LABELS + r" whose IDs start with the same (?P<count>\d+) characters"))
+def artifacts_sharing_id_start(ctx: Scenario, labels: str, count: str):
+    ctx.registry.artifacts_with_same_id_start(artifact_labels(labels), int(count))

@@ -6,11 +6,12 @@ lives in the collaborators (``fixtures/scenario/context.py`` lists them).
 
 from __future__ import annotations
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, parsers, when
 
 from artifact_conformance.fixtures.adapters.interface import MAIN_STORE_LAYOUT, MOUNT_PATHS
 from artifact_conformance.fixtures.scenario.bounded_calls import MEMORY_GROWTH_MAX_MIB
 from artifact_conformance.fixtures.scenario.context import Scenario
+from artifact_conformance.steps.checks import then
 from artifact_conformance.fixtures.scenario.store_damage import VANISHING
 from artifact_conformance.steps.phrases import ARTIFACT, ARTIFACT_LABELS, LABELS, STORE, artifact_labels, quoted
 

@@ -226,10 +226,15 @@ def print_summary(console: Console, features: Sequence[FeatureView], verdict: Ve
         if scenario.expectation:
             console.print(Text(f"      expected {'/'.join(scenario.expectation.get('outcomes', []))}: "
                                f"{scenario.expectation.get('reason', '')}", style="dim"), soft_wrap=True)
-        failing = next((s for s in scenario.steps if s.outcome in ("failed", "undefined")), None)
-        if failing is not None:
-            console.print(Text(f"      step: {failing.keyword} {failing.text}", style="dim"), soft_wrap=True)
-        if scenario.message and scenario.outcome in ("failed", "error"):
+        if scenario.expectation_mismatch:
+            console.print(Text(f"      not as expected: {scenario.expectation_mismatch}", style="bold red"),
+                          soft_wrap=True)
+        failing = [s for s in scenario.steps if s.outcome in ("failed", "undefined")]
+        for step in failing:  # every failed check: a check that fails does not stop the scenario
+            console.print(Text(f"      step: {step.keyword} {step.text}", style="dim"), soft_wrap=True)
+            if step.message:
+                console.print(Text(f"      {_first_line(step.message)}"), soft_wrap=True)
+        if not failing and scenario.message and scenario.outcome in ("failed", "error"):
             console.print(Text(f"      {_first_line(scenario.message)}"), soft_wrap=True)
     for unused in verdict.unused_expectations:
         console.print(Text(f"  unused expectation: {unused.get('selector')} (matched no selected scenario)",

@@ -14,6 +14,13 @@ installed)::
     link = "https://github.com/cri-o/cri-o/issues/1"
 
     [[expected]]
+    scenario = "pinning.feature: Garbage collection spares read-only, pinned and in-use artifacts"
+    reason = "RemoveImage by ID answers OK and removes nothing"
+    checks = ["the list does not show artifact B"]           # the steps that fail (as written, no keyword)
+    # or with a message pattern each (a regular expression searched in the step's failure message):
+    # checks = [{step = "the list does not show artifact B", message = "still listed"}]
+
+    [[expected]]
     tag = "optional"                         # every scenario with this tag
     outcome = ["passed", "failed"]
     reason = "optional behaviour is tracked, not gated"
@@ -24,10 +31,18 @@ name, optionally prefixed with its feature file and ": "; ``feature`` may
 name the file or the feature instead), or ``tag``. When several entries
 match a scenario, the most specific wins: nodeid, then scenario, then tag.
 ``outcome`` defaults to ``failed``.
+
+``checks`` pins *why* a scenario fails: every check (Then step) is judged
+even after one failed (``steps/checks.py``), and a scenario matched by an
+entry with ``checks`` is expected only when exactly those checks fail, each
+with a message its pattern finds. Another check failing too, or one failing
+with another message, is an unexpected failure: a known divergence must not
+hide a new one.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,7 +53,7 @@ from artifact_conformance.reporting.vocabulary import OUTCOMES
 
 TABLE_NAMES = ("expected", "expect", "expectations")
 SELECTORS = ("nodeid", "scenario", "tag")
-KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "seen", "link", "when"}
+KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "seen", "link", "when", "checks"}
 # ``when`` narrows an entry to runs whose runtime the suite configured (launch
 # mode) or not (a runtime configured outside the suite): some behaviour differs,
 # e.g. what a runtime does with a store that is bad at start-up or goes bad later.
@@ -47,6 +62,18 @@ WHEN = {"configured by the suite": True, "configured outside the suite": False}
 
 class ExpectationsError(ValueError):
     """The expectations file cannot be used; the message names the file and entry."""
+
+
+@dataclass(frozen=True)
+class ExpectedCheck:
+    """A check (Then step, as written without its keyword) expected to fail, and
+    optionally a pattern its failure message must contain (``re.search``)."""
+
+    step: str
+    message: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.step, **({"message": self.message} if self.message else {})}
 
 
 @dataclass(frozen=True)
@@ -61,6 +88,7 @@ class Expectation:
     scenario: str | None = None
     feature: str | None = None
     tag: str | None = None
+    checks: tuple[ExpectedCheck, ...] = ()
 
     @property
     def specificity(self) -> int:
@@ -97,7 +125,32 @@ class Expectation:
             data["seen"] = self.seen
         if self.link:
             data["link"] = self.link
+        if self.checks:
+            data["checks"] = [c.to_json() for c in self.checks]
         return data
+
+    def check_mismatch(self, record: Mapping[str, Any]) -> str | None:
+        """For a failed scenario: how its failing checks differ from ``checks`` (None: they
+        agree, or the entry names none)."""
+        if not self.checks:
+            return None
+        failed = {_words(s.get("text") or ""): s.get("message") or "" for s in record.get("steps") or []
+                  if s.get("outcome") in ("failed", "undefined")}
+        wanted = {_words(c.step): c for c in self.checks}
+        problems = []
+        missing, extra = sorted(set(wanted) - set(failed)), sorted(set(failed) - set(wanted))
+        if extra:
+            problems.append("also failed: " + "; ".join(f"{step!r} ({_first_line(failed[step])})" for step in extra))
+        if missing:
+            problems.append("did not fail: " + "; ".join(repr(step) for step in missing))
+        for step, check in wanted.items():
+            if step in failed and check.message and not re.search(check.message, failed[step]):
+                problems.append(f"{step!r} failed with {_first_line(failed[step])!r}, not a message matching "
+                                f"{check.message!r}")
+        if not problems:
+            return None
+        expected = "; ".join(repr(c.step) for c in self.checks)
+        return f"expected exactly these checks to fail: {expected}. " + ". ".join(problems)
 
 
 @dataclass
@@ -201,7 +254,9 @@ def _entry(path: Path, index: int, raw: dict[str, Any]) -> Expectation:
         head, sep, tail = str(scenario).partition(": ")
         if sep and head.strip().endswith(".feature"):
             feature, scenario = head.strip(), tail
+    checks = _checks(where, raw.get("checks"))
     return Expectation(
+        checks=checks,
         index=index, outcomes=tuple(outcomes), reason=reason, link=str(raw["link"]) if raw.get("link") else None,
         seen=str(raw["seen"]).strip() if raw.get("seen") else None, when=raw.get("when"),
         nodeid=raw.get("nodeid"), scenario=str(scenario).strip() if scenario else None,
@@ -220,3 +275,33 @@ def _basename(file: str) -> str:
 
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+def _checks(where: str, raw: Any) -> tuple[ExpectedCheck, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise ExpectationsError(f"{where}: 'checks' must be a non-empty list of step texts or "
+                                "{step = ..., message = ...} tables")
+    checks = []
+    for item in raw:
+        if isinstance(item, str) and item.strip():
+            checks.append(ExpectedCheck(item.strip()))
+        elif isinstance(item, dict) and isinstance(item.get("step"), str) and set(item) <= {"step", "message"}:
+            pattern = item.get("message")
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except (re.error, TypeError) as error:
+                    raise ExpectationsError(f"{where}: check {item['step']!r}: message {pattern!r} is not a "
+                                            f"regular expression ({error})") from None
+            checks.append(ExpectedCheck(item["step"].strip(), pattern))
+        else:
+            raise ExpectationsError(f"{where}: a check is a step's text, or a table with 'step' and optionally "
+                                    f"'message'; got {item!r}")
+    return tuple(checks)
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 300 else line[:297] + "..."

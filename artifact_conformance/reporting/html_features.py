@@ -95,6 +95,8 @@ def _scenario(scenario: ScenarioView, with_outcomes: bool) -> str:
             f'{escape(" or ".join(OUTCOME_LABELS.get(o, o) for o in scenario.expectation.get("outcomes", [])))} \u2014 '
             f'{escape(scenario.expectation.get("reason", ""))}{link_html}</div>'
         )
+    if scenario.expectation_mismatch:
+        parts.append(f'<div class="expectation fatal">not as expected: {escape(scenario.expectation_mismatch)}</div>')
     parts.append(_steps(scenario.steps, with_outcomes))
     failing_step_shown = any(s.outcome in ("failed", "undefined") and s.message for s in scenario.steps)
     if outcome in ("failed", "error") and scenario.message and not failing_step_shown:

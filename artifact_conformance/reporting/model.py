@@ -59,6 +59,7 @@ class ScenarioView:
     requests: list[dict[str, Any]] = field(default_factory=list)
     judgement: str | None = None
     expectation: dict[str, Any] | None = None
+    expectation_mismatch: str | None = None  # how its failing checks differ from the expectation's
     duration_s: float | None = None
 
     @property
@@ -175,6 +176,7 @@ def scenario_from_record(record: Mapping[str, Any]) -> ScenarioView:
         requests=list(record.get("requests") or []),
         judgement=record.get("judgement"),
         expectation=record.get("expectation"),
+        expectation_mismatch=record.get("expectation_mismatch"),
         duration_s=record.get("duration_s"),
     )
 

@@ -9,7 +9,8 @@ With expectations (see ``expectations_file``): a scenario an entry matches is
 judged against that entry instead: its outcome is *expected* when listed,
 an *unexpected pass* when it passed although the entry expected otherwise,
 and an *unexpected failure* when it failed or errored in a way the entry did
-not list. Either unexpected kind fails the run, so a fixed bug forces the file
+not list, or (an entry with ``checks``) when other checks failed than those it
+names, or with other messages (``expectation_mismatch`` says how). Either unexpected kind fails the run, so a fixed bug forces the file
 to be updated. An entry whose outcome did not happen because the scenario was
 not applicable or skipped is reported (*expectation not met*), not fatal.
 """
@@ -103,7 +104,12 @@ def judge(document: Mapping[str, Any], expectations: Expectations | None = None,
         if entry is not None:
             used.add(entry.index)
             record["expectation"] = entry.to_json()
-            if outcome in entry.outcomes:
+            mismatch = entry.check_mismatch(record) if failing else None
+            if mismatch is not None:
+                # It fails, but not (only) as the entry says: a new fault behind a known one.
+                record["expectation_mismatch"] = mismatch
+                judgement = UNEXPECTED_FAILURE
+            elif outcome in entry.outcomes:
                 judgement = EXPECTED if outcome != "passed" or len(entry.outcomes) > 1 else OK
             elif outcome == "passed":
                 judgement = UNEXPECTED_PASS
