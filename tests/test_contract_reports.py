@@ -75,7 +75,7 @@ def test_the_html_report_shows_each_broken_rule_with_its_failing_scenarios():
     row = re.search(r'<tr id="r-pull-offline-read-only" class="v-not_checked">.*?</tr>', page).group(0)
     assert "not checked" in row and "3 n/a" in row
     assert re.search(r'<tr id="r-pin-per-id" class="v-kept">', page)
-    assert page.count('class="rule-chip" href="#r-resolve-order"') == 4  # each scenario links back to its rules
+    assert page.count('class="rule-chip" href="#r-resolve-order"') == 5  # each scenario links back to its rules
 
 
 def test_a_passing_report_breaks_no_rule():

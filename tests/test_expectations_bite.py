@@ -40,13 +40,14 @@ class NoRemovalByIDNorReadOnlyPinning(broken.NoRemovalByID, broken.ReadOnlyUnpin
 
 
 def _run(variant: type, registry_url: str, tmp_path: Path) -> dict:
+    tmp_path.mkdir()
     run = run_pytest(
         "features/test_pinning.py", "-q", "-k", "test_garbage_collection_spares_readonly_pinned_and_inuse_artifacts",
         f"--registry-url={registry_url}", f"--reference-store-class={variant.__module__}:{variant.__name__}",
         f"--basetemp={tmp_path / 'run'}", results=tmp_path / "results.json", timeout=300)
     assert run.returncode == PYTEST_FAILED and run.results is not None, run.output[-3000:]
     [record] = [r for r in run.results["scenarios"] if r["scenario"] == SCENARIO]
-    assert record["outcome"] == "failed", record
+    assert record["outcome"] == "failed", (record["outcome"], record.get("message"))
     return run.results
 
 
@@ -72,8 +73,9 @@ def test_a_new_failing_check_behind_a_known_one_is_unexpected(registry, tmp_path
     assert NEW_CHECK in record["expectation_mismatch"] and "also failed" in record["expectation_mismatch"]
 
 
-def _record(*failed: tuple[str, str]) -> dict:
-    steps = [{"text": "the client pulls x", "outcome": "passed"}]
+def _record(*failed: tuple[str, str], passed: tuple[str, ...] = (), not_applicable: tuple[str, ...] = ()) -> dict:
+    steps = [{"text": text, "outcome": "passed"} for text in ("the client pulls x", *passed)]
+    steps += [{"text": text, "outcome": "not_applicable"} for text in not_applicable]
     steps += [{"text": text, "outcome": "failed", "message": message} for text, message in failed]
     return {"scenario": "S", "outcome": "failed", "steps": steps, "feature": {"file": "f.feature"}}
 
@@ -87,7 +89,9 @@ def _entry(tmp_path: Path, checks: str):
 def test_the_failing_checks_and_their_messages_must_be_the_expected_ones(tmp_path):
     entry = _entry(tmp_path, '["a fails", {step = "b fails", message = "not found"}]')
     assert entry.check_mismatch(_record(("a fails", "x"), ("b  fails", "AssertionError: not found here"))) is None
-    assert "did not fail: 'b fails'" in entry.check_mismatch(_record(("a fails", "x")))
+    assert "did not fail: 'b fails'" in entry.check_mismatch(_record(("a fails", "x"), passed=("b fails",)))
+    # A check not applicable in this run (or not run) is not judged.
+    assert entry.check_mismatch(_record(("a fails", "x"), not_applicable=("b fails",))) is None
     assert "also failed: 'c fails'" in entry.check_mismatch(
         _record(("a fails", "x"), ("b fails", "not found"), ("c fails", "boom")))
     wrong = entry.check_mismatch(_record(("a fails", "x"), ("b fails", "ambiguous")))

@@ -25,6 +25,17 @@ installed)::
     outcome = ["passed", "failed"]
     reason = "optional behaviour is tracked, not gated"
 
+Entries that share a root cause name it (``cause = "id"``), and the cause is
+described once, so that a maintainer reads the causes rather than rediscovering
+them scenario by scenario; reports list them worst harm first (``HARMS``)::
+
+    [[cause]]
+    id = "remove-by-id"
+    title = "RemoveImage by a 64-hex ID returns before the artifact store is asked"
+    harm = "gc"                              # crash-or-hang, gc, hidden, read-only-written, hostile-input
+    functions = ["server/image_remove.go: (*Server).removeImage"]
+    reproduction = "crictl pull ...; crictl rmi <ID>; crictl images   # still listed"
+
 A selector is one of ``nodeid`` (the pytest node id; its directory part is
 ignored, so checkout and installed runs match), ``scenario`` (the scenario's
 name, optionally prefixed with its feature file and ": "; ``feature`` may
@@ -52,8 +63,18 @@ from typing import Any
 from artifact_conformance.reporting.vocabulary import OUTCOMES
 
 TABLE_NAMES = ("expected", "expect", "expectations")
+CAUSE_TABLE = "cause"
+CAUSE_KEYS = {"id", "title", "harm", "functions", "reproduction", "link"}
+#: What a cause does to a node, worst first: a maintainer fixes in this order.
+HARMS = {
+    "crash-or-hang": "the runtime crashes or hangs",
+    "gc": "garbage collection frees nothing, or what it must not",
+    "hidden": "artifacts hidden or unreachable",
+    "read-only-written": "read-only media written",
+    "hostile-input": "strictness about hostile input",
+}
 SELECTORS = ("nodeid", "scenario", "tag")
-KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "seen", "link", "when", "checks"}
+KEYS = {*SELECTORS, "feature", "outcome", "outcomes", "reason", "seen", "link", "when", "checks", "cause"}
 # ``when`` narrows an entry to runs whose runtime the suite configured (launch
 # mode) or not (a runtime configured outside the suite): some behaviour differs,
 # e.g. what a runtime does with a store that is bad at start-up or goes bad later.
@@ -62,6 +83,30 @@ WHEN = {"configured by the suite": True, "configured outside the suite": False}
 
 class ExpectationsError(ValueError):
     """The expectations file cannot be used; the message names the file and entry."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One root cause in the runtime, shared by the scenarios it fails: the runtime's
+    functions that make it, a reproduction a maintainer can paste, and its harm."""
+
+    id: str
+    title: str
+    harm: str  # a key of HARMS
+    functions: tuple[str, ...]
+    reproduction: str
+    link: str | None = None
+
+    @property
+    def rank(self) -> int:
+        return list(HARMS).index(self.harm)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"id": self.id, "title": self.title, "harm": self.harm, "harm_text": HARMS[self.harm],
+                "rank": self.rank, "functions": list(self.functions), "reproduction": self.reproduction}
+        if self.link:
+            data["link"] = self.link
+        return data
 
 
 @dataclass(frozen=True)
@@ -89,6 +134,7 @@ class Expectation:
     feature: str | None = None
     tag: str | None = None
     checks: tuple[ExpectedCheck, ...] = ()
+    cause: Cause | None = None
 
     @property
     def specificity(self) -> int:
@@ -127,6 +173,8 @@ class Expectation:
             data["link"] = self.link
         if self.checks:
             data["checks"] = [c.to_json() for c in self.checks]
+        if self.cause:
+            data["cause"] = {"id": self.cause.id, "title": self.cause.title, "harm": self.cause.harm}
         return data
 
     def check_mismatch(self, record: Mapping[str, Any]) -> str | None:
@@ -134,11 +182,15 @@ class Expectation:
         agree, or the entry names none)."""
         if not self.checks:
             return None
-        failed = {_words(s.get("text") or ""): s.get("message") or "" for s in record.get("steps") or []
+        steps = record.get("steps") or []
+        failed = {_words(s.get("text") or ""): s.get("message") or "" for s in steps
                   if s.get("outcome") in ("failed", "undefined")}
+        passed = {_words(s.get("text") or "") for s in steps if s.get("outcome") == "passed"}
         wanted = {_words(c.step): c for c in self.checks}
         problems = []
-        missing, extra = sorted(set(wanted) - set(failed)), sorted(set(failed) - set(wanted))
+        # A check that was not applicable in this run, or did not run, is not judged: only one that passed
+        # where it was expected to fail is a difference.
+        missing, extra = sorted(set(wanted) & passed), sorted(set(failed) - set(wanted))
         if extra:
             problems.append("also failed: " + "; ".join(f"{step!r} ({_first_line(failed[step])})" for step in extra))
         if missing:
@@ -157,6 +209,19 @@ class Expectation:
 class Expectations:
     source: str
     entries: list[Expectation] = field(default_factory=list)
+    causes: dict[str, Cause] = field(default_factory=dict)
+
+    def by_cause(self) -> list[tuple[Cause | None, list[Expectation]]]:
+        """The entries grouped by cause, worst harm first (then in the file's order); those
+        without a cause last."""
+        groups: dict[str | None, list[Expectation]] = {}
+        for entry in self.entries:
+            groups.setdefault(entry.cause.id if entry.cause else None, []).append(entry)
+        order = sorted(self.causes.values(), key=lambda c: (c.rank, list(self.causes).index(c.id)))
+        ranked: list[tuple[Cause | None, list[Expectation]]] = [(c, groups[c.id]) for c in order if c.id in groups]
+        if None in groups:
+            ranked.append((None, groups[None]))
+        return ranked
 
     def for_record(self, record: Mapping[str, Any]) -> Expectation | None:
         matching = [e for e in self.entries if e.matches(record)]
@@ -197,6 +262,7 @@ def load_expectations(path: str | Path) -> Expectations:
     except OSError as error:
         raise ExpectationsError(f"{path}: cannot read the expectations file: {error.strerror or error}") from None
     data = _parse(path, text)
+    causes = _causes(path, data.pop(CAUSE_TABLE, []))
     tables = [name for name in TABLE_NAMES if name in data]
     if len(tables) != 1:
         raise ExpectationsError(f"{path}: expected one list of entries named [[expected]], found "
@@ -204,7 +270,35 @@ def load_expectations(path: str | Path) -> Expectations:
     raw = data[tables[0]]
     if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
         raise ExpectationsError(f"{path}: [[{tables[0]}]] must be a list of tables")
-    return Expectations(source=str(path), entries=[_entry(path, i, e) for i, e in enumerate(raw)])
+    entries = [_entry(path, i, e, causes) for i, e in enumerate(raw)]
+    unused = sorted(set(causes) - {e.cause.id for e in entries if e.cause})
+    if unused:
+        raise ExpectationsError(f"{path}: cause(s) {', '.join(unused)} explain no entry")
+    return Expectations(source=str(path), entries=entries, causes=causes)
+
+
+def _causes(path: Path, raw: Any) -> dict[str, Cause]:
+    if not isinstance(raw, list) or not all(isinstance(c, dict) for c in raw):
+        raise ExpectationsError(f"{path}: [[{CAUSE_TABLE}]] must be a list of tables")
+    causes: dict[str, Cause] = {}
+    for index, item in enumerate(raw):
+        where = f"{path}: cause {index + 1}"
+        unknown = sorted(set(item) - CAUSE_KEYS)
+        if unknown:
+            raise ExpectationsError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(CAUSE_KEYS))}")
+        missing = [k for k in ("id", "title", "harm", "functions", "reproduction") if not item.get(k)]
+        if missing:
+            raise ExpectationsError(f"{where} ({item.get('id', '?')}): give {', '.join(missing)}")
+        if item["harm"] not in HARMS:
+            raise ExpectationsError(f"{where} ({item['id']}): harm {item['harm']!r} is not one of {', '.join(HARMS)}")
+        if item["id"] in causes:
+            raise ExpectationsError(f"{where}: a second cause with id {item['id']!r}")
+        functions = item["functions"]
+        if isinstance(functions, str) or not all(isinstance(f, str) for f in functions):
+            raise ExpectationsError(f"{where} ({item['id']}): 'functions' is a list of strings")
+        causes[item["id"]] = Cause(item["id"], str(item["title"]).strip(), item["harm"], tuple(functions),
+                                   str(item["reproduction"]).strip(), str(item["link"]) if item.get("link") else None)
+    return causes
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
@@ -229,8 +323,11 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
     return data
 
 
-def _entry(path: Path, index: int, raw: dict[str, Any]) -> Expectation:
+def _entry(path: Path, index: int, raw: dict[str, Any], causes: Mapping[str, Cause]) -> Expectation:
     where = f"{path}: entry {index + 1}"
+    if raw.get("cause") is not None and raw["cause"] not in causes:
+        raise ExpectationsError(f"{where}: cause {raw['cause']!r} is not a [[{CAUSE_TABLE}]] of the file "
+                                f"(known: {', '.join(causes) or 'none'})")
     unknown = sorted(set(raw) - KEYS)
     if unknown:
         raise ExpectationsError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(KEYS))}")
@@ -256,7 +353,7 @@ def _entry(path: Path, index: int, raw: dict[str, Any]) -> Expectation:
             feature, scenario = head.strip(), tail
     checks = _checks(where, raw.get("checks"))
     return Expectation(
-        checks=checks,
+        checks=checks, cause=causes[raw["cause"]] if raw.get("cause") else None,
         index=index, outcomes=tuple(outcomes), reason=reason, link=str(raw["link"]) if raw.get("link") else None,
         seen=str(raw["seen"]).strip() if raw.get("seen") else None, when=raw.get("when"),
         nodeid=raw.get("nodeid"), scenario=str(scenario).strip() if scenario else None,

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from artifact_conformance.reporting.expectations_file import Expectations, load_expectations
+from artifact_conformance.reporting.expectations_file import HARMS, Expectations, load_expectations
 from artifact_conformance.reporting.marked_section import replace_marked
 
 
@@ -30,16 +30,32 @@ def _cell(text: str | None) -> str:
 
 
 def markdown_table(expectations: Expectations) -> str:
+    """The entries grouped by cause, worst harm first: each cause with its harm, functions and
+    reproduction, then its scenarios; entries without a cause last."""
+    parts = []
+    for cause, entries in expectations.by_cause():
+        if cause is not None:
+            functions = "; ".join(f"`{f}`" for f in cause.functions)
+            parts.append(f"#### {cause.title}\n\n**Harm:** {HARMS[cause.harm]}. **Where:** {functions}."
+                         + (f" **Link:** {cause.link}" if cause.link else "")
+                         + f"\n\nReproduction:\n\n```sh\n{cause.reproduction}\n```\n")
+        elif expectations.causes:
+            parts.append("#### Not yet traced to a cause\n")
+        parts.append(_rows(entries))
+    return "\n".join(parts)
+
+
+def _rows(entries) -> str:
     rows = ["| scenario | outcome | what the runtime did, and how it was seen | what the contract asks, and why |",
             "|---|---|---|---|"]
-    for entry in expectations.entries:
+    for entry in entries:
         where = entry.scenario or entry.nodeid or f"@{entry.tag}"
         if entry.feature:
             where = f"{entry.feature}: {where}"
         if entry.when:
             where += f" ({entry.when})"
         rows.append(f"| {_cell(where)} | {'/'.join(entry.outcomes)} | {_cell(entry.seen)} | {_cell(entry.reason)} |")
-    return "\n".join(rows)
+    return "\n".join(rows) + "\n"
 
 
 def with_table(document: str, name: str, table: str) -> str:

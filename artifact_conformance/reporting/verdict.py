@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from artifact_conformance.reporting.expectations_file import Expectations
+from artifact_conformance.reporting.expectations_file import WHEN, Expectations
 from artifact_conformance.reporting.vocabulary import (  # noqa: F401 - the judgements, named by this module's readers
     EXPECTED,
     FAILING,
@@ -47,6 +47,7 @@ class Verdict:
     judgements: dict[str, str] = field(default_factory=dict)
     expectations_source: str | None = None
     unused_expectations: list[dict[str, Any]] = field(default_factory=list)
+    causes: list[dict[str, Any]] = field(default_factory=list)  # the expectations' causes, worst harm first
 
     def count(self, judgement: str) -> int:
         return sum(1 for j in self.judgements.values() if j == judgement)
@@ -77,6 +78,7 @@ class Verdict:
             "optional_failing": self.optional_failing,
             "expectations": self.expectations_source,
             "unused_expectations": self.unused_expectations,
+            "causes": self.causes,
             "judgements": {j: self.count(j) for j in JUDGEMENT_LABELS if self.count(j)},
         }
 
@@ -123,7 +125,11 @@ def judge(document: Mapping[str, Any], expectations: Expectations | None = None,
             judgement = OK
         record["judgement"] = judgement
         judgements[record.get("nodeid") or str(len(judgements))] = judgement
-    unused = [e.to_json() for e in (expectations.entries if expectations else []) if e.index not in used]
+    # An entry narrowed to the other kind of run (``when``) is not unused in this one.
+    modes = {"configure" in ((r.get("sut") or {}).get("capabilities") or []) for r in document.get("scenarios", [])}
+    unused = [e.to_json() for e in (expectations.entries if expectations else [])
+              if e.index not in used and (e.when is None or WHEN[e.when] in modes)]
+    causes = _causes_seen(document, expectations) if expectations else []
     fatal = any(j in FATAL for j in judgements.values())
     return Verdict(
         exit_code=1 if fatal else 0,
@@ -135,4 +141,19 @@ def judge(document: Mapping[str, Any], expectations: Expectations | None = None,
         judgements=judgements,
         expectations_source=expectations.source if expectations else None,
         unused_expectations=unused,
+        causes=causes,
     )
+
+
+def _causes_seen(document: Mapping[str, Any], expectations: Expectations) -> list[dict[str, Any]]:
+    """Each cause of the expectations, worst harm first, with the scenarios of this run it explains."""
+    seen = []
+    for cause, entries in expectations.by_cause():
+        if cause is None:
+            continue
+        scenarios = [{"nodeid": r.get("nodeid"), "scenario": r.get("scenario"), "outcome": r.get("outcome"),
+                      "judgement": r.get("judgement")}
+                     for r in document.get("scenarios", [])
+                     if (r.get("expectation") or {}).get("cause", {}).get("id") == cause.id]
+        seen.append({**cause.to_json(), "entries": len(entries), "scenarios": scenarios})
+    return seen
