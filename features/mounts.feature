@@ -119,6 +119,24 @@ Feature: Mounting an artifact's files into a container
       | one tag in each store                  | llm:v1 | llm:latest | the read-only store "first" | the main store              |
       | one repository in each store           | llm:v1 | other:v1   | the read-only store "first" | the main store              |
 
+  @required @rule:mount.from-resolving-store @rule:resolve.by-digest
+  Scenario Outline: An image volume that names the artifact by digest is mounted by its ID (<where>)
+    Given <place> holds artifact M as "llm:v1"
+    When the client asks for the mount paths of "llm@M"
+    Then the mount paths hold the files of artifact M
+
+    Examples:
+      | where             | place                       |
+      | a read-only store | the read-only store "first" |
+      | the main store    | the main store              |
+
+  @required @rule:mount.from-resolving-store @rule:resolve.by-digest
+  Scenario: An image volume that names an artifact by digest is pulled, then mounted by its ID
+    Given the registry has artifact M tagged "llm:v1"
+    When the client asks for the mount paths of "llm@M"
+    Then the mount paths are served from the main store
+    And the mount paths hold the files of artifact M
+
   @required @rule:mount.nested-names
   Scenario: A layer named by a relative path is mounted at that path
     Given artifact W has the layers:

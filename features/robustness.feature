@@ -176,6 +176,17 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And "llm:v1" does not resolve to artifact A
       And the damage in the read-only store "first" is reported
 
+    @required @rule:faults.manifest-verified
+    Scenario: In a read-only store, a manifest rewritten into other valid JSON is not served, under its digest or another
+      Given a node with the read-only stores "first" and "second"
+      And the read-only store "first" holds artifact A as "llm:v1"
+      And the read-only store "second" holds artifact B as "llm:v2"
+      And in the read-only store "first", the manifest of artifact A is rewritten as other valid JSON
+      When the client lists the artifacts within 10 seconds
+      Then the list shows nothing tagged "llm:v1"
+      And no artifact is returned for "llm:v1": it is not found, or refused naming it
+      And the list shows artifact B tagged "llm:v2"
+
   Rule: Hostile metadata in a read-only store never escapes a directory, exhausts memory or hangs
 
     @required @rule:faults.store-contained

@@ -124,6 +124,11 @@ def main_store_failure_reported(ctx: Scenario, artifact: str, ref: str):
     ctx.expect.assert_main_store_failure_reported(artifact, ref)
 
 
+@then(parsers.re(r'the list shows nothing tagged "(?P<ref>[^"]+)"'))
+def list_shows_nothing_tagged(ctx: Scenario, ref: str):
+    ctx.expect.assert_nothing_listed_tagged(ref)
+
+
 @then(parsers.re(r"the list shows " + ARTIFACT + r" without tags"))
 def list_shows_untagged(ctx: Scenario, artifact: str):
     ctx.expect.assert_listed_without_tags(artifact)

@@ -108,6 +108,11 @@ MUST_FAIL: dict[type[ArtifactStore], tuple[NamedScenario, ...]] = {
         ("mounts.feature", "A layer named by a relative path is mounted at that path"),
         ("mounts.feature", "A sub-path mounts the files below it, named relative to it"),
     ),
+    # faults.manifest-verified: a manifest that does not match its digest is not served.
+    broken.TrustsManifestBytes: (
+        ("robustness.feature",
+         "In a read-only store, a manifest rewritten into other valid JSON is not served, under its digest or another"),
+    ),
     # mount.named-layers: a ModelPack layer is named by model-spec's published key, org.cncf.model.filepath.
     broken.ModelPackDraftKeyOnly: (
         ("mounts.feature", "The files of a read-only artifact are served from that read-only store"),
