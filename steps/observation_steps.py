@@ -124,6 +124,11 @@ def main_store_failure_reported(ctx: Scenario, artifact: str, ref: str):
     ctx.expect.assert_main_store_failure_reported(artifact, ref)
 
 
+@then(parsers.re(r'the status of "(?P<ref>[^"]+)" answers no artifact'))
+def status_answers_nothing(ctx: Scenario, ref: str):
+    ctx.expect.assert_no_artifact_answered(ref)
+
+
 @then(parsers.re(r'the list shows nothing tagged "(?P<ref>[^"]+)"'))
 def list_shows_nothing_tagged(ctx: Scenario, ref: str):
     ctx.expect.assert_nothing_listed_tagged(ref)
