@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import errno
 import json
+import re
 import logging
 import os
 import stat
@@ -105,15 +106,41 @@ def _file_kind(mode: int) -> str:
     return "special file"
 
 
+#: Deeper JSON is refused before it is parsed: the parser recurses once per level, and near the
+#: interpreter's recursion limit even a finaliser that the garbage collector runs meanwhile fails
+#: (an "unraisable" RecursionError). Real manifests and indexes are a handful of levels deep.
+JSON_DEPTH_MAX = 100
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+
+
+def json_depth_exceeds(raw: bytes, depth_max: int) -> bool:
+    """Whether ``raw`` nests arrays and objects deeper than ``depth_max``, by a scan without
+    recursion (brackets inside strings do not count)."""
+    if raw.count(b"[") + raw.count(b"{") <= depth_max:
+        return False
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b'""', raw))
+    for _ in range(depth_max):  # each pass removes the innermost level (at C speed)
+        shorter = _INNERMOST.sub(b"", brackets)
+        if not shorter or shorter == brackets:
+            return False  # all levels removed (or unbalanced: the parser will say so)
+        brackets = shorter
+    return True
+
+
 def load_json_bounded(raw: bytes, tokens_max: int, what: str) -> object:
-    """Parse JSON whose value count is at most about ``tokens_max``; ValueError otherwise.
+    """Parse JSON whose value count is at most about ``tokens_max`` and whose nesting is at
+    most ``JSON_DEPTH_MAX`` deep; ValueError otherwise.
 
     Counting is a cheap upper bound (a "{" inside a string counts too); the
-    nesting depth is bounded by the parser itself (RecursionError, reported
-    as ValueError here)."""
+    depth is measured before parsing, so the parser never nears the recursion
+    limit."""
     tokens = raw.count(b"{") + raw.count(b"[") + raw.count(b",")
     if tokens > tokens_max:
         raise ValueError(f"{what} has about {tokens} JSON values, more than the {tokens_max} allowed")
+    if json_depth_exceeds(raw, JSON_DEPTH_MAX):
+        raise ValueError(f"{what} is nested too deeply to parse (more than {JSON_DEPTH_MAX} levels)")
     try:
         return json.loads(raw)
     except RecursionError as e:

@@ -371,3 +371,15 @@ def test_a_missing_index_json_is_a_corrupt_store_error_naming_the_path(tmp_path:
     with pytest.raises(CorruptStoreError, match="/nowhere"):
         reader.snapshot()
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_json_nesting_is_measured_without_recursion_and_refused_before_parsing():
+    from artifact_conformance.simulator.layout import JSON_DEPTH_MAX, json_depth_exceeds, load_json_bounded
+
+    assert not json_depth_exceeds(b'{"a": [1, {"b": "[[[[[[[[[[ in a string \\" ]]"}]}', 3)
+    assert not json_depth_exceeds(b"[{" * 50 + b"}]" * 50, 100)
+    assert json_depth_exceeds(b"[{" * 51 + b"}]" * 51, 100)  # one level per pass, whichever kind
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(ValueError, match=f"more than {JSON_DEPTH_MAX} levels"):
+        load_json_bounded(deep, 1_000_000, "manifest x")
+    assert load_json_bounded(b"[" * JSON_DEPTH_MAX + b"]" * JSON_DEPTH_MAX, 1_000, "x") is not None
