@@ -326,6 +326,19 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
       And no temporary files are left under the node's root
 
     @required @rule:pull.atomic
+    Scenario: A runtime killed with SIGKILL in the middle of a pull leaves its main store as it was, and pulls again once restarted
+      Given a node without read-only stores
+      And the main store holds artifact C as "llm:v0"
+      And the registry has artifact A tagged "llm:v1"
+      When the runtime is killed with SIGKILL in the middle of a pull of "llm:v1", in the layer of artifact A, and started again
+      Then the list shows exactly what it showed before that pull
+      And the main store is unchanged
+      And no temporary files are left under the node's root
+      When the client pulls "llm:v1"
+      Then the pull returns artifact A
+      And the main store is consistent
+
+    @required @rule:pull.atomic
     Scenario: A pull killed with SIGKILL in the middle of a blob leaves the main store as it was, and a later pull succeeds
       Given a node without read-only stores
       And the main store holds artifact C as "llm:v0"

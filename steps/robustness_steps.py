@@ -190,6 +190,12 @@ def pull_killed(ctx: Scenario, ref: str, artifact: str):
     ctx.pulls.kill_mid_blob(ref, artifact)
 
 
+@when(parsers.re(r'the runtime is killed with SIGKILL in the middle of a pull of "(?P<ref>[^"]+)", in the layer of '
+                 + ARTIFACT + r", and started again"))
+def runtime_killed(ctx: Scenario, ref: str, artifact: str):
+    ctx.pulls.kill_runtime_mid_blob(ref, artifact)
+
+
 @then("the list shows exactly what it showed before that pull")
 def listing_as_before(ctx: Scenario):
     ctx.pulls.assert_listing_as_before()

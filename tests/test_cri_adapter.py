@@ -35,6 +35,7 @@ from artifact_conformance.fixtures.adapters.cri_settings import (
 from artifact_conformance.fixtures.adapters.interface import (
     CONFIGURE,
     MAIN_STORE_LAYOUT,
+    KILLABLE,
     MOUNT_PATHS,
     PODS,
     RELOAD,
@@ -88,7 +89,7 @@ def push(builder: ArtifactBuilder, hint: str = "model", tag: str | None = "v1") 
 @pytest.mark.registry
 def test_launch_mode_pull_status_list_remove(launched: CriAdapter, builder: ArtifactBuilder,
                                              registry: RegistryEndpoint, read_only: ReadOnlyStore, tmp_path: Path):
-    assert launched.capabilities == {CONFIGURE, MAIN_STORE_LAYOUT, RELOAD, WARNINGS, MOUNT_PATHS, PODS}
+    assert launched.capabilities == {CONFIGURE, MAIN_STORE_LAYOUT, RELOAD, WARNINGS, MOUNT_PATHS, PODS, KILLABLE}
     in_store, pulled = push(builder, "ro"), push(builder, "main")
     read_only.add(in_store)
     launched.start(node_for(tmp_path, registry, stores=[str(read_only.path)]))

@@ -36,6 +36,7 @@ import pytest
 from artifact_conformance.fixtures.adapters.cri import CriAdapter
 from artifact_conformance.fixtures.adapters.cri_settings import CriSettings
 from artifact_conformance.fixtures.adapters.interface import (
+    KILLABLE,
     MOUNT_PATHS,
     NOT_APPLICABLE_PREFIX,
     PODS,
@@ -52,9 +53,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 600
 # What CRI cannot offer: a pull is a call, not a process to kill.
 LACKED_BY_DESIGN = frozenset({PULL_PROCESS})
-# What only the run through CRI can do: the reference store in-process runs no pods. Those
+# What only the run through CRI can do: the reference store in-process runs no pods, and is
+# the harness's own process, which it cannot kill. Those
 # scenarios are not applicable in-process, and must pass through CRI.
-ONLY_THROUGH_CRI = frozenset({PODS})
+ONLY_THROUGH_CRI = frozenset({PODS, KILLABLE})
 # At most this many scenarios are not applicable through CRI (the issue "Mounts through CRI").
 MOST_NOT_APPLICABLE = 2
 PROBLEMS = ("failed", "error")
