@@ -3,7 +3,7 @@
 Once a scenario's action has run, every check after it says something of its
 own about the runtime. If the first failing check stopped the scenario, a
 runtime's known divergence would hide every later check, and a new fault
-behind it would go unseen (docs/contract.md, "Every check judged"). So a Then
+behind it would go unseen (README, "Expectations files"). So a Then
 step defined with this module's ``then`` turns its ``AssertionError`` into a
 verdict on that step (``StepNotes.check_failed``): the results record the
 step as failed with its message, the next step runs, and the scenario fails
