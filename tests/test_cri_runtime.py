@@ -116,18 +116,18 @@ def cri_mount_sources(status) -> dict[str, str]:
 def test_mounts_are_read_from_cri_os_verbose_info_below_the_target_only():
     import json
 
-    from artifact_conformance.fixtures.adapters.cri_mounts import mounts_from_info
-    from artifact_conformance.fixtures.adapters.interface import Mount
+    from artifact_conformance.fixtures.adapters.cri_mounts import CONTAINER_PATH, binds_from_info
 
     spec = {"runtimeSpec": {"mounts": [
         {"destination": "/proc", "source": "proc", "type": "proc"},
-        {"destination": "/mnt/artifact/model.bin", "source": "/s/blobs/sha256/aa", "type": "bind"},
+        {"destination": "/mnt/artifact/model.bin", "source": "/s/blobs/sha256/aa", "type": "bind",
+         "options": ["bind", "ro"]},
         {"destination": "/mnt/artifact/weights/x.bin", "source": "/s/blobs/sha256/bb", "type": "bind"},
         {"destination": "/mnt/artifactual", "source": "/elsewhere", "type": "bind"},
     ]}}
-    assert mounts_from_info({"info": json.dumps(spec)}) == [
-        Mount("model.bin", "/s/blobs/sha256/aa"), Mount("weights/x.bin", "/s/blobs/sha256/bb")]
+    assert binds_from_info({"info": json.dumps(spec)}, CONTAINER_PATH) == [
+        ("model.bin", "/s/blobs/sha256/aa", ("bind", "ro")), ("weights/x.bin", "/s/blobs/sha256/bb", ())]
     with pytest.raises(SutOtherError, match="no runtimeSpec"):
-        mounts_from_info({"info": "{}"})
+        binds_from_info({"info": "{}"}, CONTAINER_PATH)
     with pytest.raises(SutOtherError, match="carries no info"):
-        mounts_from_info({})
+        binds_from_info({}, CONTAINER_PATH)
