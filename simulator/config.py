@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .store_reads import STALL_AFTER_S
 
 STORE_PATH_MAX = 256
 # Go's time.ParseDuration units, in seconds.
@@ -138,7 +140,7 @@ def validate_store_path(raw: object, root: Path, source: str = "<in memory>") ->
         raise ConfigError(f"{what} contains a '..' component")
     path = Path(os.path.normpath(raw))
     # Compare both as written and with symlinks resolved: a link to the root is the root.
-    for candidate, main in ((path, root), (Path(os.path.realpath(path)), Path(os.path.realpath(root)))):
+    for candidate, main in ((path, root), (_resolved(path), Path(os.path.realpath(root)))):
         if candidate == main:
             raise ConfigError(f"{what} is the main store's root {str(root)!r}; the main store cannot be an additional store")
         if main in candidate.parents:
@@ -146,6 +148,19 @@ def validate_store_path(raw: object, root: Path, source: str = "<in memory>") ->
         if candidate in main.parents:
             raise ConfigError(f"{what} contains the main store's root {str(root)!r}")
     return path
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with symbolic links resolved, without hanging on a stalled file system mounted at
+    ``path`` itself (``realpath`` stats every component; on a dead hard-mounted export the last stat
+    blocks): a path whose stat does not answer is a mount point, so no link, and only its parent
+    needs resolving."""
+    answered = threading.Event()
+    threading.Thread(target=lambda: (os.path.lexists(path), answered.set()), daemon=True,
+                     name=f"stat {path}").start()
+    if answered.wait(STALL_AFTER_S):
+        return Path(os.path.realpath(path))
+    return Path(os.path.realpath(path.parent)) / path.name
 
 
 def parse_duration(text: str) -> float:

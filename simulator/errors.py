@@ -50,6 +50,12 @@ class CorruptStoreError(ArtifactStoreError):
     kind = kinds.CORRUPT
 
 
+class StoreUnavailableError(ArtifactStoreError):
+    """A read-only store does not answer (its file system stalled); the store is skipped."""
+
+    kind = kinds.OTHER
+
+
 class RegistryError(ArtifactStoreError):
     """The registry answered with an error, or the connection failed."""
 

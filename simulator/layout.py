@@ -26,6 +26,7 @@ gigabytes, and its nesting depth cannot crash it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import errno
 import json
 import re
@@ -34,6 +35,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,7 @@ from . import mediatypes as mt
 from .digests import SHA256_HEX, parse_digest, sha256_bytes
 from .errors import ArtifactStoreError, CorruptStoreError, InvalidReferenceError, NoMatchingPlatformError
 from .reference import Reference, parse_ref_name
+from .store_reads import progress_made
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +250,8 @@ class LayoutReader:
         self._raw_index: bytes | None = None  # the bytes the snapshot was parsed from
         self._key_settled = False  # the cache key alone proves index.json unchanged
         self._manifests: dict[str, tuple[dict, str]] = {}  # digest -> (document, media type)
+        # How to read many manifests at once (the layered store's GuardedReads.map); one by one without it.
+        self.parallel: Callable[[Callable[[tuple], object], list[tuple]], None] | None = None
 
     # -- files -------------------------------------------------------------
     @property
@@ -264,6 +269,7 @@ class LayoutReader:
                 data = f.read(limit + 1)
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: {what} blob {digest} cannot be read: {e.strerror}") from e
+        progress_made()
         if len(data) > limit:
             raise CorruptStoreError(f"{self.label}: {what} blob {digest} is larger than {limit} bytes")
         if sha256_bytes(data) != digest:
@@ -282,6 +288,7 @@ class LayoutReader:
             raise CorruptStoreError(f"{self.label}: not an OCI layout ({self.index_path} does not exist)") from e
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: cannot stat {self.index_path}: {e.strerror}") from e
+        progress_made()
         key = (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         settled = stat_is_settled(st, time.time_ns())
         with self._lock:
@@ -305,6 +312,7 @@ class LayoutReader:
                 raw = f.read(INDEX_JSON_MAX + 1)
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: cannot read {self.index_path}: {e.strerror}") from e
+        progress_made()
         if len(raw) > INDEX_JSON_MAX:
             raise CorruptStoreError(f"{self.label}: {self.index_path} is larger than {INDEX_JSON_MAX} bytes")
         return raw
@@ -322,6 +330,7 @@ class LayoutReader:
         entries: list[ArtifactEntry] = []
         warnings: list[str] = []
         skipped = 0
+        self._prefetch(index.get("manifests", []))
         for position, descriptor in enumerate(index.get("manifests", [])):
             try:
                 entry = self._entry(position, descriptor)
@@ -376,6 +385,20 @@ class LayoutReader:
             manifest=document,
             index_digest=index_digest,
         )
+
+    def _prefetch(self, descriptors: list) -> None:
+        """Read the manifests not read yet all at once, when the store can (a cold store on a
+        remote export: one round trip per file, so hundreds of them one by one take seconds)."""
+        if self.parallel is None:
+            return
+        wanted = {(d["digest"], d.get("mediaType")) for d in descriptors
+                  if isinstance(d, dict) and isinstance(d.get("digest"), str) and d["digest"] not in self._manifests}
+        if len(wanted) > 1:
+            self.parallel(self._prefetch_one, sorted(wanted, key=str))
+
+    def _prefetch_one(self, item: tuple) -> None:
+        with contextlib.suppress(ArtifactStoreError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            self.manifest(*item)  # a failure is met again, and reported, when the entry is read
 
     def manifest(self, digest: str, declared_media_type: str | None) -> tuple[dict, str]:
         """A verified, parsed manifest or index; content-addressed, so cached for good."""

@@ -42,6 +42,7 @@ from .pinning import PinnedImages
 from .records import ArtifactRecord, MountPath, PullResult, RemoveResult
 from .reference import Reference, parse, parse_ref_name, try_parse
 from .registry_client import Credentials, RegistryClient
+from .store_reads import GuardedReads, WithProgress
 from .warnings_log import WarningLog
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,10 @@ class ArtifactStore:
         self.registry = registry or RegistryClient(config.insecure_registries, config.global_auth_file,
                                                    progress_timeout=config.pull_progress_timeout or None)
         self._verified_blobs: set[tuple] = set()
+        # Each read-only store is read on threads of its own, and skipped when it stalls (store_reads).
+        self._guards = {reader: GuardedReads(reader.label) for reader in self.additional}
+        for reader, guard in self._guards.items():
+            reader.parallel = guard.map
         for reader in self.additional:  # warn at start-up about stores that cannot be opened
             self._snapshot_or_skip(reader)
 
@@ -148,9 +153,14 @@ class ArtifactStore:
         return RemoveResult(removed_digests, self._still_visible(name_or_id))
 
     # -- internals -----------------------------------------------------------
+    def _read(self, reader: LayoutReader, read, *args):
+        """``read(*args)``, guarded against a stall when ``reader`` is a read-only store's."""
+        guard = self._guards.get(reader)
+        return guard.run(read, *args) if guard is not None else read(*args)
+
     def _snapshot_or_skip(self, reader: LayoutReader) -> Snapshot | None:
         try:
-            snapshot = reader.snapshot()
+            snapshot = self._read(reader, reader.snapshot)
         except (ArtifactStoreError, OSError) as e:
             self.warnings.warn(f"{e}; store skipped")
             return None
@@ -240,7 +250,7 @@ class ArtifactStore:
                 return True
         for reader in self.additional:
             try:
-                snapshot = reader.snapshot()
+                snapshot = self._read(reader, reader.snapshot)
             except (ArtifactStoreError, OSError):
                 continue  # warned about where the store is listed or resolved
             if any(other.id == entry.id for other in snapshot.find_by_id_prefix(entry.id)):
@@ -249,6 +259,9 @@ class ArtifactStore:
 
     def _verified_blob(self, reader: LayoutReader, digest: str, what: str) -> Path:
         """A layer blob that is a regular file inside its store with the right content."""
+        return self._read(reader, self._verify_blob, reader, digest, what)
+
+    def _verify_blob(self, reader: LayoutReader, digest: str, what: str) -> Path:
         path = reader.blob_path(digest)
         try:
             st = os.lstat(path)
@@ -263,7 +276,7 @@ class ArtifactStore:
                 # Opened without following links and without blocking: the file may have been
                 # swapped for a link or a named pipe since the lstat above.
                 with open_regular(path, f"{reader.label}: layer {digest} of {what}") as f:
-                    actual = sha256_stream(f)
+                    actual = sha256_stream(WithProgress(f))
             except OSError as e:
                 raise CorruptStoreError(f"{reader.label}: layer {digest} of {what} cannot be read: {e.strerror}") from e
             if actual != digest:

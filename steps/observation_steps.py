@@ -25,6 +25,11 @@ def pull_returns_host_instance(ctx: Scenario, index: str):
     ctx.expect.pull_returned_host_instance(index)
 
 
+@then(parsers.re(r"the status gives " + ARTIFACT))
+def status_gives(ctx: Scenario, artifact: str):
+    ctx.expect.status_gave(artifact)
+
+
 @then("it succeeds")
 def it_succeeds(ctx: Scenario):
     ctx.client.succeeded()

@@ -122,6 +122,13 @@ def store_enormous_index(ctx: Scenario, label: str, enormous: str):
     ctx.damage.enormous_index(label, enormous)
 
 
+@given(parsers.re(STORE + r" holds (?P<count>[\d,]+) more artifacts like " + ARTIFACT
+                  + r', "(?P<first>[^"]+)" to "[^"]+"'))
+def store_holds_many_artifacts(ctx: Scenario, label: str, count: str, artifact: str, first: str):
+    repo_hint, _, tag = first.partition(":")
+    ctx.damage.many_artifacts(label, artifact, int(count.replace(",", "")), repo_hint, tag.rstrip("0123456789"))
+
+
 @given(parsers.re(STORE + r" holds " + ARTIFACT + r' under (?P<count>[\d,]+) names, "(?P<first>[^"]+)" to "[^"]+"'))
 def store_many_names(ctx: Scenario, label: str, artifact: str, count: str, first: str):
     repo_hint, tag = first.split(":", 1)

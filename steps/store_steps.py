@@ -33,7 +33,7 @@ def store_holds_index(ctx: Scenario, label: str, index: str, ref: str):
     ctx.stores.holds_index(label, index, ref)
 
 
-@given(parsers.re(STORE + r" (?P<how>is missing|is a directory that is not an OCI layout)"))
+@given(parsers.re(STORE + r" (?P<how>is missing|is a regular file, not a directory|is a directory that is not an OCI layout)"))
 def store_damaged(ctx: Scenario, label: str, how: str):
     ctx.damage.apply(label, "store", how)
 

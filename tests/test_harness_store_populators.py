@@ -11,11 +11,14 @@ import stat
 import subprocess
 
 import pytest
-
-from artifact_conformance.fixtures.registry.builder import OCI_INDEX, Layer, unique_repository
+from artifact_conformance.fixtures.registry.builder import (
+    OCI_INDEX,
+    Layer,
+    unique_repository,
+)
+from artifact_conformance.fixtures.stores.mounting import MountUnavailable
 from artifact_conformance.fixtures.stores.populators import (
     REF_NAME_ANNOTATION,
-    ReadOnlyMountUnavailable,
     ReadOnlyStore,
     SkopeoCopyError,
     fingerprint_changes,
@@ -224,7 +227,7 @@ def test_read_only_bind_mount_makes_writes_fail_even_for_root(artifact_builder, 
                     attempt()
                 assert raised.value.errno == errno.EROFS
             assert store.index_path.read_bytes(), "reads still work"
-    except ReadOnlyMountUnavailable as unavailable:
+    except MountUnavailable as unavailable:
         pytest.skip(f"read-only bind mount not available here: {unavailable.reason}")
 
     assert store.fingerprint() == before
@@ -235,7 +238,7 @@ def test_read_only_bind_mount_is_unavailable_without_root(read_only_store_factor
     store = read_only_store_factory()
     store.path.mkdir()
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    with pytest.raises(ReadOnlyMountUnavailable, match="needs root") as raised:
+    with pytest.raises(MountUnavailable, match="needs root") as raised:
         with store.read_only_bind_mount():
             pass
     assert "uid 1000" in raised.value.reason
