@@ -18,11 +18,11 @@ Feature: Stores on the media nodes keep them on
   Rule: A store on a file-system image is served like any other, also after the image is swapped while the node runs
 
     @required @rule:media.file-system-images
-    Scenario Outline: A store on a <kind> image mounted read-only is resolved, listed, pinned and mounted, and nothing is downloaded
+    Scenario Outline: A store on a read-only <kind> image is resolved, listed, pinned and mounted, and nothing is downloaded
       Given a node with the read-only store "first"
       And the registry has artifact A tagged "llm:v1"
       And the read-only store "first" holds artifact A as "llm:v1"
-      And the read-only store "first" is a <kind> image mounted read-only
+      And the read-only store "first" is on a read-only <kind> image
       When the client pulls "llm:v1"
       Then the pull returns artifact A
       And no blob was downloaded from the registry
@@ -38,10 +38,10 @@ Feature: Stores on the media nodes keep them on
         | erofs    |
 
     @required @rule:media.file-system-images
-    Scenario Outline: A <kind> image swapped for a new one while the node runs is served with its new content
+    Scenario Outline: A store's read-only <kind> image swapped for a new one while the node runs is served with its new content
       Given a node with the read-only store "first"
       And the read-only store "first" holds artifact A as "llm:v1"
-      And the read-only store "first" is a <kind> image mounted read-only
+      And the read-only store "first" is on a read-only <kind> image
       When the client lists the artifacts
       Then the list shows artifact A tagged "llm:v1"
       When the image of the read-only store "first" is swapped for one that also holds artifact B as "llm:v2"

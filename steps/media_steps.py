@@ -24,7 +24,7 @@ def _fail(ctx: Scenario, label: str, failure: str) -> None:
         ctx.media.eio(label, failure.removeprefix("answers EIO for "))
 
 
-@given(parsers.re(STORE + r" is an? (?P<kind>squashfs|erofs) image mounted read-only"))
+@given(parsers.re(STORE + r" is on a read-only (?P<kind>squashfs|erofs) image"))
 def store_on_image(ctx: Scenario, label: str, kind: str):
     ctx.media.image(label, kind)
 
