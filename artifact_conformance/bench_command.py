@@ -1,6 +1,6 @@
 """``artifact-conformance bench``: measure the reference store against peers.
 
-    artifact-conformance bench [--quick] [--json FILE] [--only lookups|pulls|skipped|suite ...]
+    artifact-conformance bench [--quick] [--json FILE] [--only lookups|pulls|skipped|suite|slow_stores ...]
     artifact-conformance bench --sut crio|cri [--crio-binary PATH | --cri-launch CMD] [--bound S] [--quick] [--json FILE]
 
 Prints one table per section (the machine and the date first) and, with
@@ -24,8 +24,8 @@ from artifact_conformance.fixtures.options import REGISTRY_PROVIDERS as PROVIDER
 # Kept in step with bench.run.SECTIONS (tests/test_bench.py checks): importing it here
 # would load the harness (docker, testcontainers) on every start of the command line,
 # `store pull` included, which the bench itself measures.
-SECTIONS = ("lookups", "pulls", "skipped", "suite", "runtimes")
-DEFAULT_SECTIONS = SECTIONS[:4]  # without --sut
+SECTIONS = ("lookups", "pulls", "skipped", "suite", "slow_stores", "runtimes")
+DEFAULT_SECTIONS = SECTIONS[:5]  # without --sut
 # option dest -> the cri adapter's setting key (fixtures.cri_settings; tests/test_bench.py checks).
 CRI_SETTINGS = {
     "cri_launch": "cri_launch",

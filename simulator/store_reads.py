@@ -111,7 +111,7 @@ class GuardedReads:
     def _unavailable(self) -> StoreUnavailableError:
         return StoreUnavailableError(
             f"{self.label}: does not answer (a read made no progress for {self.stall_after_s:g} s; "
-            "a stalled file system?); store skipped")
+            "a stalled file system?)")
 
     def _forget(self, future: Future) -> None:
         with self._lock:

@@ -100,6 +100,17 @@ class TestQuickBench:
         assert "-n auto" in section["parallel"]["command"] and "-n" not in section["serial"]["command"].split()
         assert section["serial"]["counts"] and section["speedup"] > 0
 
+    def test_a_stalled_store_is_given_up_and_then_skipped_while_the_naive_peer_hangs(self, quick_bench):
+        section = quick_bench["sections"]["slow_stores"]
+        if section["status"] == "skipped":
+            pytest.skip(section["reason"])
+        for result in section["sizes"]:
+            stall = result["stall"]
+            assert section["stall_after_s"] <= stall["reference_first_ms"] / 1000 < section["stall_after_s"] + 1.5
+            assert stall["reference_after"]["median_us"] < 100_000, "a stalled store is skipped at once afterwards"
+            assert isinstance(stall["peer_first_ms"], str) and stall["peer_first_ms"].startswith("over")
+            assert result["warm"]["status"]["ratio"] > 1 and result["cold_ratio"] > 1
+
 
 # -- the pieces, without a registry --------------------------------------------------
 def _hand_damaged_population(tmp_path: Path):

@@ -179,6 +179,31 @@ def skipped_table(section: dict[str, Any]) -> Table:
     return table
 
 
+def slow_stores_table(section: dict[str, Any]) -> Table:
+    table = _table(
+        f"Slow and stalled stores: {section['how']}",
+        "Artifacts (slow store)", "Measure", "Simulator", "Peer", "Peer / simulator",
+        caption=(f"Peers: the cold list reading manifests one by one; warm calls and the stall against "
+                 f"NaiveLayeredStore (re-reads everything, on the caller's thread). A read making no progress "
+                 f"for {section['stall_after_s']:g} s gives the store up."),
+    )
+    for result in section["sizes"]:
+        n = f"{result['artifacts']} ({result['in_slow_store']})"
+        table.add_row(n, "cold list", duration_us(result["cold_list_ms"] * 1e3),
+                      duration_us(result["cold_list_one_by_one_ms"] * 1e3), times(result["cold_ratio"]))
+        for operation, pair in result["warm"].items():
+            table.add_row(n, f"warm {operation} (median)", duration_us(pair["simulator"]["median_us"]),
+                          duration_us(pair["peer"]["median_us"]), times(pair["ratio"]))
+        stall = result["stall"]
+        first, peer = stall["reference_first_ms"], stall["peer_first_ms"]
+        table.add_row(n, "stalled: status of another store's artifact, first call",
+                      duration_us(first * 1e3) if isinstance(first, float) else first,
+                      duration_us(peer * 1e3) if isinstance(peer, float) else peer, "")
+        table.add_row(n, "stalled: the calls after it (median)", duration_us(stall["reference_after"]["median_us"]),
+                      "-", "")
+    return table
+
+
 def suite_table(section: dict[str, Any]) -> Table:
     table = _table(
         f"Conformance suite wall time ({section['scope']}): serial vs pytest-xdist",
@@ -206,7 +231,7 @@ def runtimes_tables(section: dict[str, Any]) -> list[Table]:
 
 
 RENDERERS = {"lookups": lookups_table, "pulls": pulls_table, "skipped": skipped_table, "suite": suite_table,
-             "runtimes": runtimes_tables}
+             "slow_stores": slow_stores_table, "runtimes": runtimes_tables}
 
 
 def render(document: dict[str, Any], console: Console) -> None:
@@ -232,7 +257,8 @@ def render(document: dict[str, Any], console: Console) -> None:
 
 
 def _has_figures(name: str, section: dict[str, Any]) -> bool:
-    keys = {"lookups": "sizes", "pulls": "artifacts", "skipped": "simulator", "suite": "serial", "runtimes": "series"}
+    keys = {"lookups": "sizes", "pulls": "artifacts", "skipped": "simulator", "suite": "serial", "slow_stores": "sizes",
+            "runtimes": "series"}
     return keys[name] in section
 
 

@@ -25,12 +25,12 @@ from typing import Any
 from artifact_conformance.fixtures.adapters.interface import SutOptions
 from artifact_conformance.fixtures.registry.endpoint import provide_registry
 
-from . import lookups, pulls, runtimes, skipped, suite_time
+from . import lookups, pulls, runtimes, skipped, slow_stores, suite_time
 from .machine import describe, load_average
 
 FORMAT = "artifact-conformance-bench/1"
-SECTIONS = ("lookups", "pulls", "skipped", "suite", "runtimes")
-DEFAULT_SECTIONS = ("lookups", "pulls", "skipped", "suite")  # without --sut
+SECTIONS = ("lookups", "pulls", "skipped", "suite", "slow_stores", "runtimes")
+DEFAULT_SECTIONS = ("lookups", "pulls", "skipped", "suite", "slow_stores")  # without --sut
 NEEDS_REGISTRY = ("pulls", "skipped", "runtimes")
 
 
@@ -52,6 +52,7 @@ class Configuration:
     pulls: pulls.PullOptions
     skipped: skipped.SkippedOptions
     suite: suite_time.SuiteOptions
+    slow_stores: slow_stores.SlowStoreOptions
     runtimes: runtimes.RuntimeOptions
 
 
@@ -61,13 +62,14 @@ def configuration(quick: bool, bound_s: float | None = None) -> Configuration:
         chosen = dataclasses.replace(chosen, bound_s=bound_s)
     if not quick:
         return Configuration(lookups.LookupOptions(), pulls.PullOptions(), skipped.SkippedOptions(),
-                             suite_time.SuiteOptions(), chosen)
+                             suite_time.SuiteOptions(), slow_stores.SlowStoreOptions(), chosen)
     return Configuration(
         lookups.LookupOptions(sizes=(1000,), sample=100, peer_queries=10, calls=300, list_calls=30,
                               peer_calls=20, budget_s=0.5, syscall_calls=50),
         pulls.PullOptions(single_layer_bytes=64 << 20, layers=8, layer_bytes=1 << 20, repeats=1),
         skipped.SkippedOptions(layer_bytes=1 << 20),
         suite_time.SuiteOptions(selection=suite_time.QUICK_SELECTION),
+        slow_stores.QUICK,
         chosen,
     )
 
@@ -126,6 +128,8 @@ def _run_section(name: str, work: Path, registry, config: Configuration, sut: Su
             return pulls.run(work, registry, config.pulls)
         if name == "skipped":
             return skipped.run(work, registry, config.skipped)
+        if name == "slow_stores":
+            return slow_stores.run(work, config.slow_stores)
         return suite_time.run(work, config.suite)
     except Exception as error:  # noqa: BLE001 - one broken section must not hide the others
         return {"status": "error", "reason": f"{type(error).__name__}: {error}",
