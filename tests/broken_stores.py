@@ -13,11 +13,12 @@ Select one by hand with::
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 
 from artifact_conformance.simulator import mediatypes as mt
 from artifact_conformance.simulator import sub_paths
-from artifact_conformance.simulator.errors import NotFoundError
+from artifact_conformance.simulator.errors import ArtifactStoreError, NotFoundError
 from artifact_conformance.simulator.layout import LayoutReader
 from artifact_conformance.simulator.records import MountPath, PullResult, RemoveResult
 from artifact_conformance.simulator.reference import parse, try_parse
@@ -251,6 +252,58 @@ class PinnedPerEntry(ArtifactStore):
         return self.pins.matches_any(*names)
 
 
+class ReadsStoresOnCallerThread(ArtifactStore):
+    """Reads the read-only stores on the caller's thread, without a deadline: a stalled export
+    hangs every call, also those about other stores' artifacts."""
+
+    def _read(self, reader, read, *args):
+        return read(*args)
+
+
+class SilentlySkipsStores(ArtifactStore):
+    """Skips a store it cannot read without a word: the operator never learns which export broke."""
+
+    def _snapshot_or_skip(self, reader):
+        try:
+            return self._read(reader, reader.snapshot)
+        except (ArtifactStoreError, OSError):
+            return None
+
+
+class WritesLockFiles(ArtifactStore):
+    """Creates index.lock in every read-only store it opens, as containers/storage's lock files do."""
+
+    def __init__(self, config, registry=None):
+        super().__init__(config, registry)
+        for reader in self.additional:
+            with contextlib.suppress(OSError):
+                (reader.directory / "index.lock").touch()
+
+
+class ReadsStoresOnce(ArtifactStore):
+    """Keeps what it first read of a read-only store for good: a store whose image was swapped
+    keeps answering with the old image's content."""
+
+    def _snapshot_or_skip(self, reader):
+        kept = getattr(reader, "_kept_for_good", None)
+        if kept is None:
+            kept = super()._snapshot_or_skip(reader)
+            reader._kept_for_good = kept
+        return kept
+
+
+class ReReadsEveryCall(ArtifactStore):
+    """Reads every index.json and manifest again on every call, as a runtime without a cache does:
+    on a slow export each call costs a round trip per manifest."""
+
+    def _read(self, reader, read, *args):
+        if read == reader.snapshot:
+            reader._manifests.clear()
+            reader._cache_key = reader._snapshot = reader._raw_index = None
+            reader.parallel = None
+        return super()._read(reader, read, *args)
+
+
 VARIANTS = [
     MainStoreFirst,
     NoDeduplication,
@@ -275,8 +328,14 @@ VARIANTS = [
     TrustsBlobContent,
     ResolvesTagAndDigestByTag,
     PinnedPerEntry,
+    ReadsStoresOnCallerThread,
+    SilentlySkipsStores,
+    WritesLockFiles,
+    ReadsStoresOnce,
+    ReReadsEveryCall,
 ]
 
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text.removeprefix("sha256:")) and bool(text)
+

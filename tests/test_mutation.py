@@ -168,6 +168,31 @@ MUST_FAIL: dict[type[ArtifactStore], tuple[NamedScenario, ...]] = {
         ("pinning.feature",
          "Garbage collection keeps an artifact one of whose tags is pinned, whichever of its entries is listed last"),
     ),
+    # faults.store-stall: a stalled export never hangs calls about other stores.
+    broken.ReadsStoresOnCallerThread: (
+        ("media.feature", "While one store's export stalls, the other store and the main store answer within 5 seconds, "
+                          "and the stalled store is served again once it answers"),
+        ("media.feature", "A store whose network export stalls while the node runs is named in a warning"),
+    ),
+    # faults.unavailable-store-named: a store that cannot be read is named in a warning.
+    broken.SilentlySkipsStores: (
+        ("media.feature", "A store whose network export <fails> before the node starts is named in a warning"),
+        ("media.feature", "A store whose network export <fails> while the node runs is named in a warning"),
+    ),
+    # readonly.never-written: not even a lock file.
+    broken.WritesLockFiles: (
+        ("media.feature", "Starting, pulling, listing and mounting ask no write of a store on a network export"),
+        ("purpose.feature", "Starting, pulling, listing and removing leave a read-only store exactly as it was"),
+    ),
+    # media.file-system-images: a swapped image is read anew.
+    broken.ReadsStoresOnce: (
+        ("media.feature", "A store's read-only <kind> image swapped for a new one while the node runs is served with its new content"),
+    ),
+    # faults.slow-store: look-ups on a slow export stay within bounds.
+    broken.ReReadsEveryCall: (
+        ("media.feature", "On an export answering every operation after 20 ms, a store of 201 artifacts answers within "
+                          "10 seconds, and a pull it satisfies makes no registry request"),
+    ),
 }
 
 
