@@ -13,9 +13,11 @@ RUN_ARGS ?=
 .PHONY: venv prerequisites test conformance clean distclean
 
 # A real registry needs either a Docker engine or Debian's registry binary;
-# skopeo is the peer tool of the interoperability tests. Installed when root.
+# skopeo is the peer tool of the interoperability tests; squashfs-tools,
+# erofs-utils and fuse3 put stores on the media nodes use (media.feature).
+# Installed when root.
 prerequisites:
-	@.ci/install-packages.sh docker-registry skopeo
+	@.ci/install-packages.sh docker-registry skopeo squashfs-tools erofs-utils fuse3
 
 venv: $(VENV)/.installed
 
