@@ -68,6 +68,7 @@ Feature: Configuring read-only stores
       Examples:
         | problem                                  |
         | is missing                               |
+        | is a regular file, not a directory       |
         | is a directory that is not an OCI layout |
         | has an index.json that is not valid JSON |
 

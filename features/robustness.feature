@@ -136,6 +136,7 @@ Feature: Robustness: faults are contained, and nothing half-done is kept
         | renamed away                   |
         | deleted                        |
         | replaced by an empty directory |
+        | replaced by a regular file     |
 
   Rule: Damage in a read-only store is reported, never served as valid content, and never breaks the other stores
 

@@ -36,12 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 1200
 # Scenarios after which a CRI-O configured outside the suite is dead (-k selections, one scenario each): a store
 # it already uses becomes read-only (a read-only bind mount, a squashfs or erofs image mounted over it) or its
-# export goes away (ENOTCONN): CRI-O panics on the lock file (cause read-only-lock-panic in the expectations).
+# export goes away (ENOTCONN), or its path becomes a file (ENOTDIR): CRI-O panics on the lock file (cause
+# lock-file-panic in the expectations).
 CRASHES_CRIO = (
     "readonly_bind_mount",
     "kind_image_is_resolved and squashfs", "kind_image_is_resolved and erofs",
     "kind_image_swapped and squashfs", "kind_image_swapped and erofs",
     "export_fails_hides and goes", "before_the_node_starts and goes", "while_the_node_runs and goes",
+    "gone_while_in_use and regular", "problem_is_skipped and regular",
 )
 LAUNCH_NOT_APPLICABLE_AT_MOST = 2  # pulls in killable processes (mount paths: image volumes)
 
