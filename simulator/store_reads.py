@@ -12,7 +12,8 @@ or stat of the store, and every chunk of a blob being verified, counts
 (``progress_made``). A read that makes none for ``STALL_AFTER_S`` seconds
 is given up: the caller gets ``StoreUnavailableError`` (the layered store
 skips the store and warns), and while that read is still blocked, later
-calls skip the store at once instead of queueing behind it. When the file
+calls skip the store within ``RECHECK_S`` (0.2 s) instead of queueing
+behind it. When the file
 system answers again, the blocked read finishes, and the store is read anew
 on the next call. A slow store that keeps answering (a remote export with
 20 ms per operation) is never given up, however long a cold read takes.
@@ -33,6 +34,9 @@ T = TypeVar("T")
 # No progress for this long: the store is taken as stalled. A local disk answers in microseconds, a
 # remote export in milliseconds; NFS itself retries a request after 60 s (timeo=600) on TCP.
 STALL_AFTER_S = 2.0
+# While a read of the store is stalled, a call waits this long for it to end or move before skipping the store.
+RECHECK_S = 0.2
+RECHECK_POLL_S = 0.01
 # Concurrent reads of one store (calls of several pods at once, a cold read's manifests).
 THREADS_PER_STORE = 8
 
@@ -86,10 +90,9 @@ class GuardedReads:
     def run(self, read: Callable[..., T], *args) -> T:
         """``read(*args)`` on the store's threads; StoreUnavailableError when it stalls, or when
         an earlier read of the store is still stalled."""
+        if self._still_stalled():
+            raise self._unavailable()
         with self._lock:
-            stalled = [p for f, p in self._running.items() if not f.done() and p.idle_s() >= self.stall_after_s]
-            if stalled:
-                raise self._unavailable()
             progress = Progress()
             future = self._pool.submit(self._in_thread, progress, read, *args)
             self._running[future] = progress
@@ -107,6 +110,18 @@ class GuardedReads:
         progress = getattr(_current, "progress", None) or Progress()
         for future in [self._parts.submit(self._in_thread, progress, read, item) for item in items]:
             future.exception()  # errors are the caller's to meet again when it reads the item itself
+
+    def _still_stalled(self) -> bool:
+        """Whether an earlier read of the store is still stalled, given it ``RECHECK_S`` to show
+        otherwise: a file system that has just answered again wakes its blocked read, which then
+        makes progress or ends, a moment after the call that follows."""
+        deadline = time.monotonic() + RECHECK_S
+        while True:
+            with self._lock:
+                stalled = any(not f.done() and p.idle_s() >= self.stall_after_s for f, p in self._running.items())
+            if not stalled or time.monotonic() >= deadline:
+                return stalled
+            time.sleep(RECHECK_POLL_S)
 
     def _unavailable(self) -> StoreUnavailableError:
         return StoreUnavailableError(

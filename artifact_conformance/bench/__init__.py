@@ -1,6 +1,6 @@
 """``artifact-conformance bench``: how fast the reference store is, next to a peer.
 
-Four sections, each a module with one ``run(...)`` returning a JSON-able dict:
+Sections, each a module with one ``run(...)`` returning a JSON-able dict:
 
 - ``lookups``: ``status`` by tag, by ID prefix, and ``list`` over layouts of
   1,000 and 10,000 artifacts, against ``NaiveLayeredStore`` (re-reads every
@@ -10,6 +10,10 @@ Four sections, each a module with one ``run(...)`` returning a JSON-able dict:
 - ``skipped``: what a pull that a read-only store satisfies costs at the
   registry (requests, blob bytes), against skopeo copying it;
 - ``suite_time``: wall time of the conformance run, serial and with xdist;
+- ``slow_stores``: a read-only store on the harness's FUSE export at 20 ms per
+  operation: the cold list against reading manifests one by one, warm calls
+  against ``NaiveLayeredStore``, and a call about another store while the
+  export stalls (needs root and /dev/fuse);
 - ``runtimes`` (with ``--sut``): a CRI runtime beside the reference store served
   over CRI: look-ups against store size with a per-call bound, the runtime's
   RSS, pulls and a skipped pull; ``growth`` fits the exponents,
