@@ -43,7 +43,7 @@ from . import mediatypes as mt
 from .digests import SHA256_HEX, parse_digest, sha256_bytes
 from .errors import ArtifactStoreError, CorruptStoreError, InvalidReferenceError, NoMatchingPlatformError
 from .reference import Reference, parse_ref_name
-from .store_reads import progress_made
+from .store_reads import in_file_system
 
 log = logging.getLogger(__name__)
 
@@ -265,11 +265,10 @@ class LayoutReader:
         """Read a small blob whole and verify it; errors name the blob and the store."""
         path = self.blob_path(digest)
         try:
-            with open_regular(path, f"{self.label}: {what} blob {digest}") as f:
+            with in_file_system(), open_regular(path, f"{self.label}: {what} blob {digest}") as f:
                 data = f.read(limit + 1)
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: {what} blob {digest} cannot be read: {e.strerror}") from e
-        progress_made()
         if len(data) > limit:
             raise CorruptStoreError(f"{self.label}: {what} blob {digest} is larger than {limit} bytes")
         if sha256_bytes(data) != digest:
@@ -283,12 +282,12 @@ class LayoutReader:
     def snapshot(self) -> Snapshot:
         """The current parsed view; re-parsed only when index.json changed."""
         try:
-            st = os.stat(self.index_path)
+            with in_file_system():
+                st = os.stat(self.index_path)
         except FileNotFoundError as e:
             raise CorruptStoreError(f"{self.label}: not an OCI layout ({self.index_path} does not exist)") from e
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: cannot stat {self.index_path}: {e.strerror}") from e
-        progress_made()
         key = (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         settled = stat_is_settled(st, time.time_ns())
         with self._lock:
@@ -308,11 +307,11 @@ class LayoutReader:
     def _read_index_bytes(self) -> bytes:
         try:
             # index.json may be a symbolic link (a store switched atomically); blobs may not.
-            with open_regular(self.index_path, f"{self.label}: {self.index_path}", follow_symlinks=True) as f:
+            with in_file_system(), open_regular(self.index_path, f"{self.label}: {self.index_path}",
+                                                follow_symlinks=True) as f:
                 raw = f.read(INDEX_JSON_MAX + 1)
         except OSError as e:
             raise CorruptStoreError(f"{self.label}: cannot read {self.index_path}: {e.strerror}") from e
-        progress_made()
         if len(raw) > INDEX_JSON_MAX:
             raise CorruptStoreError(f"{self.label}: {self.index_path} is larger than {INDEX_JSON_MAX} bytes")
         return raw

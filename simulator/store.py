@@ -42,7 +42,7 @@ from .pinning import PinnedImages
 from .records import ArtifactRecord, MountPath, PullResult, RemoveResult
 from .reference import Reference, parse, parse_ref_name, try_parse
 from .registry_client import Credentials, RegistryClient
-from .store_reads import GuardedReads, WithProgress
+from .store_reads import GuardedReads, WithFileSystemWaits, in_file_system
 from .warnings_log import WarningLog
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,8 @@ class ArtifactStore:
     def _verify_blob(self, reader: LayoutReader, digest: str, what: str) -> Path:
         path = reader.blob_path(digest)
         try:
-            st = os.lstat(path)
+            with in_file_system():
+                st = os.lstat(path)
         except FileNotFoundError as e:
             raise CorruptStoreError(f"{reader.label}: layer {digest} of {what} is missing ({path})") from e
         if not stat.S_ISREG(st.st_mode):
@@ -275,8 +276,10 @@ class ArtifactStore:
             try:
                 # Opened without following links and without blocking: the file may have been
                 # swapped for a link or a named pipe since the lstat above.
-                with open_regular(path, f"{reader.label}: layer {digest} of {what}") as f:
-                    actual = sha256_stream(WithProgress(f))
+                with in_file_system():
+                    opened = open_regular(path, f"{reader.label}: layer {digest} of {what}")
+                with opened as f:  # each read is a file-system call of its own; hashing is not
+                    actual = sha256_stream(WithFileSystemWaits(f))
             except OSError as e:
                 raise CorruptStoreError(f"{reader.label}: layer {digest} of {what} cannot be read: {e.strerror}") from e
             if actual != digest:
