@@ -184,7 +184,7 @@ def slow_stores_table(section: dict[str, Any]) -> Table:
         f"Slow and stalled stores: {section['how']}",
         "Artifacts (slow store)", "Measure", "Simulator", "Peer", "Peer / simulator",
         caption=(f"Peers: the cold list reading manifests one by one; warm calls and the stall against "
-                 f"NaiveLayeredStore (re-reads everything, on the caller's thread). A read making no progress "
+                 f"NaiveLayeredStore (re-reads everything, on the caller's thread). A file-system call blocked "
                  f"for {section['stall_after_s']:g} s gives the store up."),
     )
     for result in section["sizes"]:
