@@ -98,6 +98,19 @@ def test_the_failing_checks_and_their_messages_must_be_the_expected_ones(tmp_pat
     assert "'b fails' failed with 'ambiguous', not a message matching 'not found'" in wrong
 
 
+def test_a_scenario_failed_in_two_known_ways_has_one_entry_per_way(tmp_path):
+    path = tmp_path / "e.toml"
+    path.write_text('[[expected]]\nscenario = "S"\nreason = "r"\nchecks = ["a fails"]\n\n'
+                    '[[expected]]\nscenario = "S"\nreason = "r"\nchecks = ["b fails"]\n')
+    expectations = load_expectations(path)
+    first, second = expectations.entries
+    assert expectations.for_record(_record(("a fails", "x"), passed=("b fails",))) is first
+    assert expectations.for_record(_record(("b fails", "x"), passed=("a fails",))) is second
+    neither = _record(("c fails", "x"), passed=("a fails", "b fails"))
+    assert expectations.for_record(neither) is first and first.check_mismatch(neither) is not None
+    assert expectations.alternatives(neither) == [first, second]
+
+
 @pytest.mark.parametrize("checks, complaint", [
     ("[]", "non-empty list"),
     ('"a"', "non-empty list"),

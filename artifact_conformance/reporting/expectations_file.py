@@ -223,11 +223,22 @@ class Expectations:
             ranked.append((None, groups[None]))
         return ranked
 
-    def for_record(self, record: Mapping[str, Any]) -> Expectation | None:
+    def alternatives(self, record: Mapping[str, Any]) -> list[Expectation]:
+        """The most specific entries for ``record``, in file order: more than one when a runtime is
+        known to fail the scenario in more than one way (a race inside it), one entry per way."""
         matching = [e for e in self.entries if e.matches(record)]
         if not matching:
+            return []
+        top = max(e.specificity for e in matching)
+        return [e for e in matching if e.specificity == top]
+
+    def for_record(self, record: Mapping[str, Any]) -> Expectation | None:
+        """The entry that judges ``record``: of its alternatives, the first whose checks agree with
+        the record's failing checks, else the first (which then reports the mismatch)."""
+        alternatives = self.alternatives(record)
+        if not alternatives:
             return None
-        return max(matching, key=lambda e: (e.specificity, -e.index))
+        return next((e for e in alternatives if e.check_mismatch(record) is None), alternatives[0])
 
 
 def packaged_expectations() -> dict[str, Path]:

@@ -104,7 +104,7 @@ def judge(document: Mapping[str, Any], expectations: Expectations | None = None,
             optional_failing += failing
         entry = expectations.for_record(record) if expectations else None
         if entry is not None:
-            used.add(entry.index)
+            used.update(e.index for e in expectations.alternatives(record))
             record["expectation"] = entry.to_json()
             mismatch = entry.check_mismatch(record) if failing else None
             if mismatch is not None:
